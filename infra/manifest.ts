@@ -1,0 +1,168 @@
+/**
+ * Every function of Proliferate, declared once. The CDK stacks and the embedded runtime both iterate this list,
+ * so what runs on one machine is what deploys.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+/** An API Gateway HTTP API route: `{name}` is a path parameter, `{proxy+}` a greedy tail. */
+export interface HttpRoute {
+  method: HttpMethod;
+  path: string;
+}
+
+/** What a function may touch; the CDK grants exactly these, the runtime wires exactly these. */
+export type Access = 'db' | 'queues' | 'sockets' | 'objects' | 'mail' | 'workflows' | 'keys' | 'scheduler';
+
+export interface ScheduleSpec {
+  name: string;
+  /** EventBridge syntax: `rate(5 minutes)` or `cron(0 3 * * ? *)`. */
+  expression: string;
+  timezone?: string;
+}
+
+export interface FunctionSpec {
+  /** Source file relative to the repository root, exporting `handler`. */
+  entry: string;
+  description: string;
+  http?: HttpRoute[];
+  /** WebSocket API route keys. */
+  ws?: string[];
+  /** Consumes this queue (see `queues`). */
+  queue?: string;
+  schedules?: ScheduleSpec[];
+  /** Used as a Lambda task by state machines. */
+  task?: boolean;
+  access: Access[];
+  memoryMb?: number;
+  timeoutSeconds?: number;
+  /** Only mounted by the embedded runtime (e.g. the dev mailbox); never deployed. */
+  localOnly?: boolean;
+}
+
+export interface QueueSpec {
+  visibilityTimeoutSeconds: number;
+  /** After this many receives a message goes to the dead-letter queue. */
+  maxReceiveCount: number;
+  batchSize: number;
+}
+
+export interface StateMachineSpec {
+  /** ASL file under state-machines/. */
+  file: string;
+  /** `${Placeholder}` in the ASL → the function whose ARN replaces it. */
+  functions: Record<string, FunctionName>;
+  /** `${Placeholder}` → queue whose URL replaces it. */
+  queues?: Record<string, QueueName>;
+}
+
+export const queues = {
+  mail: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5, batchSize: 10 },
+  events: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10 },
+} satisfies Record<string, QueueSpec>;
+export type QueueName = keyof typeof queues;
+
+export const functions = {
+  meta: {
+    entry: 'functions/http/meta.ts',
+    description: 'Health and the OpenAPI document',
+    http: [
+      { method: 'GET', path: '/api/health' },
+      { method: 'GET', path: '/api/openapi.json' },
+    ],
+    access: ['db'],
+  },
+  auth: {
+    entry: 'functions/http/auth.ts',
+    description: 'better-auth: sign-up, sign-in, sessions, email verification, impersonation',
+    http: [{ method: 'ANY', path: '/api/auth/{proxy+}' }],
+    access: ['db', 'keys'],
+  },
+  orgs: {
+    entry: 'functions/http/orgs.ts',
+    description: 'Organisations, members, invitations, API keys, onboarding',
+    http: [
+      { method: 'GET', path: '/api/me' },
+      { method: 'GET', path: '/api/orgs' },
+      { method: 'POST', path: '/api/orgs' },
+      { method: 'POST', path: '/api/orgs/{orgId}/activate' },
+      { method: 'POST', path: '/api/orgs/{orgId}/join' },
+      { method: 'GET', path: '/api/org' },
+      { method: 'PATCH', path: '/api/org' },
+      { method: 'GET', path: '/api/org/members' },
+      { method: 'PATCH', path: '/api/org/members/{memberId}' },
+      { method: 'DELETE', path: '/api/org/members/{memberId}' },
+      { method: 'GET', path: '/api/org/invitations' },
+      { method: 'POST', path: '/api/org/invitations' },
+      { method: 'DELETE', path: '/api/org/invitations/{invitationId}' },
+      { method: 'GET', path: '/api/invitations/{invitationId}' },
+      { method: 'POST', path: '/api/invitations/{invitationId}/accept' },
+      { method: 'GET', path: '/api/api-keys' },
+      { method: 'POST', path: '/api/api-keys' },
+      { method: 'DELETE', path: '/api/api-keys/{keyId}' },
+      { method: 'GET', path: '/api/onboarding' },
+      { method: 'POST', path: '/api/onboarding/complete' },
+    ],
+    access: ['db'],
+  },
+  admin: {
+    entry: 'functions/http/admin.ts',
+    description: 'Super-admin: users, organisations, impersonation',
+    http: [
+      { method: 'GET', path: '/api/admin/status' },
+      { method: 'GET', path: '/api/admin/users' },
+      { method: 'GET', path: '/api/admin/organizations' },
+      { method: 'POST', path: '/api/admin/impersonate' },
+      { method: 'POST', path: '/api/admin/stop-impersonating' },
+    ],
+    access: ['db'],
+  },
+  devMail: {
+    entry: 'functions/http/dev-mail.ts',
+    description: 'The dev mailbox: mail kept on this machine',
+    http: [
+      { method: 'GET', path: '/api/dev/mail' },
+      { method: 'GET', path: '/api/dev/mail/{mailId}' },
+    ],
+    access: ['db'],
+    localOnly: true,
+  },
+  realtime: {
+    entry: 'functions/ws/realtime.ts',
+    description: 'WebSocket connections: authorise, record, route messages',
+    ws: ['$connect', '$disconnect', '$default'],
+    access: ['db', 'sockets'],
+  },
+  mailSender: {
+    entry: 'functions/queues/mail-sender.ts',
+    description: 'Sends queued mail (SES on AWS, the dev mailbox locally)',
+    queue: 'mail',
+    access: ['db', 'mail'],
+  },
+  eventFanout: {
+    entry: 'functions/queues/event-fanout.ts',
+    description: 'Pushes organisation events to connected dashboards',
+    queue: 'events',
+    access: ['db', 'sockets'],
+  },
+  outboxDispatcher: {
+    entry: 'functions/schedules/outbox-dispatcher.ts',
+    description: 'Publishes outbox rows to queues and workflows; recovers expired leases',
+    schedules: [{ name: 'outbox-dispatch', expression: 'rate(1 minute)' }],
+    access: ['db', 'queues', 'workflows'],
+    timeoutSeconds: 60,
+  },
+  invitationSweeper: {
+    entry: 'functions/schedules/invitation-sweeper.ts',
+    description: 'Marks pending invitations past their expiry as expired',
+    schedules: [{ name: 'invitation-sweep', expression: 'rate(15 minutes)' }],
+    access: ['db'],
+  },
+} satisfies Record<string, FunctionSpec>;
+export type FunctionName = keyof typeof functions;
+
+export const stateMachines: Record<string, StateMachineSpec> = {};
+
+export function functionSpecs(): [FunctionName, FunctionSpec][] {
+  return Object.entries(functions) as [FunctionName, FunctionSpec][];
+}

@@ -1,0 +1,21 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  // @middy/* v7 is ESM-only with import-only "exports": point Jest at the files and let swc transpile them.
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  testTimeout: 60_000,
+  // PGlite instances are ~470 MB each; two workers keep memory and CPU in check on 2 cores.
+  maxWorkers: 2,
+};
+
+export default config;

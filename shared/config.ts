@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable Proliferate; the entry point exits with code 2. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emailList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.email()));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** `local`: one process, embedded runtime. `aws`: Lambda handlers behind API Gateway. */
+  PROLIFERATE_RUNTIME: z.enum(['local', 'aws']).default('local'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PROLIFERATE_DATA_DIR: z.string().min(1).default('.proliferate'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Where users reach the product (links in emails). Defaults to http://localhost:<PORT>. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Signs auth sessions; at least 32 characters. Locally generated and kept in the data directory when unset. */
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated emails that are super-admins in addition to the first user who signed up. */
+  SUPER_ADMIN_EMAILS: emailList.default([]),
+  REQUIRE_EMAIL_VERIFICATION: booleanFlag.default(true),
+  MAIL_FROM: z
+    .string()
+    .regex(/^([^<>]+ <[^<>\s]+@[^<>\s]+>|[^<>\s]+@[^<>\s]+)$/, 'must be an address or "Name <address>"')
+    .default('Proliferate <no-reply@proliferate.local>'),
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  /** How long `npm start` lets in-flight work finish on SIGTERM/SIGINT. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** AWS only: names of the resources the CDK app created, passed to every function. */
+  AWS_REGION: z.string().optional(),
+  QUEUE_URLS: z.string().optional(),
+  STATE_MACHINE_ARNS: z.string().optional(),
+  WS_ENDPOINT: z.string().optional(),
+  OBJECTS_BUCKET: z.string().optional(),
+  DATABASE_SECRET_ARN: z.string().optional(),
+  KMS_KEY_ID: z.string().optional(),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends RawConfig {
+  publicUrl: string;
+}
+
+/** Reads every setting once, validating all of them, so a bad value fails at start and names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  const c = parsed.data;
+  return { ...c, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') };
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Outbox topics and the payload each carries. The dispatcher routes each topic to a queue or a workflow. */
+export const MailTemplate = z.discriminatedUnion('template', [
+  z.object({ template: z.literal('verify-email'), to: z.email(), name: z.string(), url: z.url() }),
+  z.object({
+    template: z.literal('invitation'),
+    to: z.email(),
+    organizationName: z.string(),
+    inviterName: z.string(),
+    role: z.string(),
+    url: z.url(),
+    expiresAt: z.string(),
+  }),
+  z.object({ template: z.literal('password-reset'), to: z.email(), name: z.string(), url: z.url() }),
+]);
+export type MailTemplate = z.infer<typeof MailTemplate>;
+
+export const OrgEvent = z.object({
+  organizationId: z.string(),
+  type: z.enum(['member.joined', 'member.removed', 'member.role_changed', 'invitation.created', 'invitation.revoked', 'organization.updated']),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type OrgEvent = z.infer<typeof OrgEvent>;
+
+export const outboxTopics = {
+  'mail.send': { payload: MailTemplate, queue: 'mail' },
+  'org.event': { payload: OrgEvent, queue: 'events' },
+} as const;
+export type OutboxTopic = keyof typeof outboxTopics;
+
+/** Every queue message is this envelope; `id` is the outbox row, so consumers can be idempotent. */
+export const QueueEnvelope = z.object({ id: z.string(), topic: z.string(), payload: z.unknown() });
+export type QueueEnvelope = z.infer<typeof QueueEnvelope>;

@@ -1,0 +1,7 @@
+export * from './clock';
+export * from './keys';
+export * from './mailer';
+export * from './objects';
+export * from './queue';
+export * from './sockets';
+export * from './workflows';

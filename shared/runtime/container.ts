@@ -1,0 +1,44 @@
+import type { Config } from '../config';
+import type { Db, DbHandle } from '../db/client';
+import type { Clock, KeysPort, MailerPort, ObjectsPort, QueuePort, SocketsPort, WorkflowsPort } from '../ports';
+import type { Logger } from './logger';
+import type { Auth } from '../auth/auth';
+
+/**
+ * Everything a handler needs, built once per process (the embedded runtime) or per Lambda cold start (AWS).
+ * Handlers reach it through getContainer(); tests and the embedded runtime install their own with setContainer().
+ */
+export interface Container {
+  config: Config;
+  db: Db;
+  dbHandle: DbHandle;
+  auth: Auth;
+  logger: Logger;
+  clock: Clock;
+  queue: QueuePort;
+  workflows: WorkflowsPort;
+  sockets: SocketsPort;
+  objects: ObjectsPort;
+  mailer: MailerPort;
+  keys: KeysPort;
+  /** Called after a transaction wrote outbox rows, so a local dispatcher can publish at once instead of on its next tick. */
+  outboxWritten(): void;
+}
+
+let installed: Container | undefined;
+let building: Promise<Container> | undefined;
+
+export function setContainer(container: Container | undefined): void {
+  installed = container;
+  building = undefined;
+}
+
+/** The installed container, or (on Lambda) the AWS one, built on first use. */
+export async function getContainer(): Promise<Container> {
+  if (installed) return installed;
+  building ??= import('../adapters/aws/container').then(async (m) => {
+    installed = await m.createAwsContainer();
+    return installed;
+  });
+  return building;
+}
