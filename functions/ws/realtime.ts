@@ -1,4 +1,85 @@
-// Being written: see infra/manifest.ts for what this function serves.
-export const handler = async (): Promise<never> => {
-  throw new Error("not implemented yet");
-};
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ClientMessage } from '../../shared/contracts/ws';
+import { zodFields } from '../../shared/http/errors';
+import { resolveCaller } from '../../shared/http/caller';
+import { resolveOrgCaller } from '../../shared/domain/orgs/organizations';
+import { findConnection, forgetConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
+import { WebSocketEvent, type WebSocketResult } from '../../shared/realtime/event';
+import { getContainer, type Container } from '../../shared/runtime/container';
+
+/** Browsers cannot set headers on a WebSocket: they send the session cookie, or `?token=` with a session token. */
+function credentials(event: WebSocketEvent): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers.set(k, v);
+  const token = event.queryStringParameters?.token;
+  if (token && !headers.get('authorization')) headers.set('authorization', `Bearer ${token}`);
+  return headers;
+}
+
+async function connect(c: Container, event: WebSocketEvent): Promise<WebSocketResult> {
+  const caller = await resolveCaller(c, credentials(event)).catch(() => null);
+  if (!caller) return { statusCode: 401, body: 'unauthenticated' };
+  const org = await resolveOrgCaller(c.db, caller).catch(() => null);
+  await recordConnection(c.db, {
+    connectionId: event.requestContext.connectionId,
+    kind: 'user',
+    userId: caller.userId,
+    organizationId: org?.organizationId ?? null,
+  });
+  return { statusCode: 200 };
+}
+
+async function message(c: Container, event: WebSocketEvent): Promise<WebSocketResult> {
+  const { connectionId } = event.requestContext;
+  // Identity comes from the recorded connection, never from the payload.
+  const connection = await findConnection(c.db, connectionId);
+  if (!connection) return { statusCode: 403 };
+  const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    await sendTo(c, connectionId, { type: 'error', code: 'validation_failed', message: 'Messages are JSON', fields: [{ field: 'body', message: 'must be valid JSON' }] });
+    return { statusCode: 200 };
+  }
+  const parsed = ClientMessage.safeParse(body);
+  if (!parsed.success) {
+    await sendTo(c, connectionId, { type: 'error', code: 'validation_failed', message: 'Unknown or malformed message', fields: zodFields(parsed.error, 'body') });
+    return { statusCode: 200 };
+  }
+  switch (parsed.data.type) {
+    case 'ping':
+      await sendTo(c, connectionId, { type: 'pong', id: parsed.data.id });
+      break;
+    case 'whoami':
+      await sendTo(c, connectionId, { type: 'hello', connectionId, userId: connection.userId, organizationId: connection.organizationId });
+      break;
+  }
+  return { statusCode: 200 };
+}
+
+/** $connect, $disconnect and $default of the WebSocket API. */
+export const handler = middy<unknown, WebSocketResult, Error, Context>().handler(async (raw) => {
+  const c = await getContainer();
+  const parsed = WebSocketEvent.safeParse(raw);
+  if (!parsed.success) {
+    c.logger.warn({ issues: parsed.error.issues.slice(0, 5) }, 'malformed websocket event');
+    return { statusCode: 400 };
+  }
+  const event = parsed.data;
+  try {
+    switch (event.requestContext.eventType) {
+      case 'CONNECT':
+        return await connect(c, event);
+      case 'DISCONNECT':
+        await forgetConnection(c.db, event.requestContext.connectionId);
+        return { statusCode: 200 };
+      case 'MESSAGE':
+        return await message(c, event);
+    }
+  } catch (err) {
+    c.logger.error({ err, connectionId: event.requestContext.connectionId }, 'websocket handler failed');
+    return { statusCode: 500 };
+  }
+});

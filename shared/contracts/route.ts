@@ -10,11 +10,12 @@ export interface RouteContract<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
+  A extends Access = Access,
 > {
   method: Exclude<HttpMethod, 'ANY'>;
   path: string;
   summary: string;
-  access: Access;
+  access: A;
   /** For `org` routes: the roles allowed (default: every member). */
   roles?: Role[];
   params: P;
@@ -32,9 +33,10 @@ export function route<
   Q extends z.ZodType = typeof none,
   B extends z.ZodType = typeof none,
   R extends z.ZodType = z.ZodType,
+  const A extends Access = Access,
 >(
-  def: Omit<RouteContract<P, Q, B, R>, 'params' | 'query' | 'body'> & { params?: P; query?: Q; body?: B },
-): RouteContract<P, Q, B, R> {
+  def: Omit<RouteContract<P, Q, B, R, A>, 'params' | 'query' | 'body'> & { params?: P; query?: Q; body?: B },
+): RouteContract<P, Q, B, R, A> {
   return {
     ...def,
     params: (def.params ?? none) as P,

@@ -8,4 +8,6 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /** The queue message id: a mailer that can deduplicate (the dev mailbox) sends a repeated key only once. */
+  idempotencyKey?: string;
 }

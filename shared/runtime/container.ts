@@ -23,6 +23,8 @@ export interface Container {
   keys: KeysPort;
   /** Called after a transaction wrote outbox rows, so a local dispatcher can publish at once instead of on its next tick. */
   outboxWritten(): void;
+  /** Health of the runtime's own parts (queue workers, scheduler, workflows, sockets), reported by /api/health. */
+  runtimeChecks?(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
 let installed: Container | undefined;
@@ -37,8 +39,9 @@ export function setContainer(container: Container | undefined): void {
 export async function getContainer(): Promise<Container> {
   if (installed) return installed;
   building ??= import('../adapters/aws/container').then(async (m) => {
-    installed = await m.createAwsContainer();
-    return installed;
+    const built = await m.createAwsContainer();
+    installed = built;
+    return built;
   });
   return building;
 }

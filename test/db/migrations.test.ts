@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import * as schema from '../../shared/db/schema';
 import { MIGRATIONS_DIR, migrate } from '../../shared/db/client';
+import { rowsOf } from '../../shared/db/rows';
 import { testDb } from '../support/db';
 
 describe('migrations', () => {
@@ -10,10 +11,9 @@ describe('migrations', () => {
     const handle = await testDb();
     try {
       await migrate(handle); // a second run is a no-op
-      const result = await handle.db.execute<{ table_name: string }>(
-        sql`select table_name from information_schema.tables where table_schema = current_schema()`,
+      const rows = rowsOf<{ table_name: string }>(
+        await handle.db.execute(sql`select table_name from information_schema.tables where table_schema = current_schema()`),
       );
-      const rows = 'rows' in result ? (result.rows as { table_name: string }[]) : (result as unknown as { table_name: string }[]);
       const tables = rows.map((r) => r.table_name).sort();
       for (const name of ['user', 'session', 'organization', 'member', 'invitation', 'apikey', 'outbox', 'queue_message', 'dead_letter', 'workflow_execution', 'task_token', 'schedule', 'super_admin']) {
         expect(tables).toContain(name);

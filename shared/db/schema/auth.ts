@@ -3,7 +3,7 @@
  * drizzle adapter expects; the organization row carries Proliferate's own fields, written by our services.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tz = { withTimezone: true } as const;
 const now = () => new Date();
@@ -169,3 +169,11 @@ export const apikey = pgTable(
     index('apikey_key_idx').on(t.key),
   ],
 );
+
+/** better-auth's rate-limit counters, kept in the database so every Lambda instance shares them. */
+export const rateLimit = pgTable('rate_limit', {
+  id: text('id').primaryKey(),
+  key: text('key').notNull().unique(),
+  count: integer('count').notNull(),
+  lastRequest: bigint('last_request', { mode: 'number' }).notNull(),
+});

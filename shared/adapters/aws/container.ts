@@ -1,0 +1,100 @@
+import { ConfigError, loadConfig, type Config } from '../../config';
+import { createDb, type DbHandle } from '../../db/client';
+import { enqueue } from '../../domain/outbox/outbox';
+import { systemClock, type Clock } from '../../ports';
+import type { Container } from '../../runtime/container';
+import { createLogger, type Logger } from '../../runtime/logger';
+import { ApiGatewaySockets } from './api-gateway-sockets';
+import { databaseUrlFromSecret } from './database-url';
+import { parseNameMap } from './env';
+import { NotWiredError } from './errors';
+import { KmsKeys } from './kms-keys';
+import { S3Objects } from './s3-objects';
+import { SecretsManagerSecrets } from './secrets';
+import { SesMailer } from './ses-mailer';
+import { SfnWorkflows } from './sfn-workflows';
+import { SqsQueue } from './sqs-queue';
+
+/**
+ * Variables only the AWS runtime reads, set by the CDK next to those of shared/config.ts:
+ * where to reach the database (the RDS Proxy endpoint rather than the cluster the secret names), and the secret
+ * that signs auth sessions (given to functions that serve HTTP or WebSocket routes).
+ */
+export const AWS_ONLY_VARIABLES = ['DATABASE_HOST', 'DATABASE_PORT', 'AUTH_SECRET_ARN'] as const;
+
+/** Connections per Lambda instance: one request at a time, plus room for a query beside an open transaction. */
+const POOL_SIZE = 3;
+
+export interface AwsContainerOptions {
+  env?: NodeJS.ProcessEnv;
+  secrets?: SecretsManagerSecrets;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The container of a Lambda function, built once per cold start: configuration from the environment, the database
+ * through its Secrets Manager credentials, and the ports on the AWS services the function was granted.
+ */
+export async function createAwsContainer(options: AwsContainerOptions = {}): Promise<Container> {
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: env.AWS_LAMBDA_FUNCTION_NAME });
+  const clock = options.clock ?? systemClock;
+  const secrets = options.secrets ?? new SecretsManagerSecrets();
+
+  const [databaseUrl, authSecret] = await Promise.all([
+    resolveDatabaseUrl(config, env, secrets),
+    config.BETTER_AUTH_SECRET ?? (env.AUTH_SECRET_ARN ? secrets.getString(env.AUTH_SECRET_ARN) : undefined),
+  ]);
+  const dbHandle: DbHandle = await createDb({ url: databaseUrl, maxConnections: POOL_SIZE });
+  const db = dbHandle.db;
+
+  const container = {
+    config,
+    db,
+    dbHandle,
+    logger,
+    clock,
+    queue: new SqsQueue(parseNameMap('QUEUE_URLS', config.QUEUE_URLS)),
+    workflows: new SfnWorkflows(parseNameMap('STATE_MACHINE_ARNS', config.STATE_MACHINE_ARNS)),
+    sockets: new ApiGatewaySockets(config.WS_ENDPOINT),
+    objects: new S3Objects(config.OBJECTS_BUCKET),
+    mailer: new SesMailer(config.MAIL_FROM),
+    keys: new KmsKeys(config.KMS_KEY_ID),
+    // The outbox dispatcher runs on its schedule; nudging it from here would need an invoke grant on every writer.
+    outboxWritten: () => {},
+  } as Omit<Container, 'auth'> as Container;
+
+  if (authSecret) {
+    const { createAuth } = await import('../../auth/auth');
+    container.auth = createAuth({
+      db,
+      config,
+      logger,
+      clock,
+      secret: authSecret,
+      enqueueMail: async (mail) => {
+        await enqueue(db, 'mail.send', mail);
+      },
+    });
+  } else {
+    // Queue consumers and schedules have no signing secret; a clear error beats a session signed with nothing.
+    Object.defineProperty(container, 'auth', {
+      enumerable: true,
+      get: () => {
+        throw new NotWiredError('auth', 'only functions with http or ws routes get the session signing secret');
+      },
+    });
+  }
+  return container;
+}
+
+async function resolveDatabaseUrl(config: Config, env: NodeJS.ProcessEnv, secrets: SecretsManagerSecrets): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  if (!config.DATABASE_SECRET_ARN) {
+    throw new ConfigError([{ variable: 'DATABASE_SECRET_ARN', message: 'required on AWS when DATABASE_URL is unset' }]);
+  }
+  const secret = await secrets.getString(config.DATABASE_SECRET_ARN);
+  return databaseUrlFromSecret(secret, { host: env.DATABASE_HOST, port: env.DATABASE_PORT });
+}
