@@ -1,0 +1,153 @@
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Observable, catchError, throwError } from 'rxjs';
+import { toApiError } from './api-error';
+import type {
+  AdminOrganization,
+  AdminStatus,
+  AdminUser,
+  ApiKey,
+  CreatedApiKey,
+  DevMail,
+  Health,
+  InvitableRole,
+  Invitation,
+  InvitationStatus,
+  Me,
+  Member,
+  Ok,
+  Onboarding,
+  Organization,
+  Page,
+  PublicInvitation,
+} from './types';
+
+/** Proliferate's own routes under `/api` (better-auth's live in `AuthApi`). Errors arrive as `ApiError`. */
+@Injectable({ providedIn: 'root' })
+export class Api {
+  private readonly http = inject(HttpClient);
+
+  private get<T>(path: string, params?: Record<string, string | number | undefined>): Observable<T> {
+    return this.http.get<T>(path, { params: toParams(params) }).pipe(catchError((e) => throwError(() => toApiError(e))));
+  }
+
+  private send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Observable<T> {
+    return this.http
+      .request<T>(method, path, { body: body ?? (method === 'DELETE' ? undefined : {}) })
+      .pipe(catchError((e) => throwError(() => toApiError(e))));
+  }
+
+  // meta
+  health(): Observable<Health> {
+    return this.get('/api/health');
+  }
+
+  // the caller and their organisations
+  me(): Observable<Me> {
+    return this.get('/api/me');
+  }
+  listOrgs(): Observable<{ organizations: Organization[] }> {
+    return this.get('/api/orgs');
+  }
+  createOrg(body: { name: string; slug?: string }): Observable<Organization> {
+    return this.send('POST', '/api/orgs', body);
+  }
+  activateOrg(orgId: string): Observable<Organization> {
+    return this.send('POST', `/api/orgs/${enc(orgId)}/activate`);
+  }
+  joinOrg(orgId: string): Observable<Organization> {
+    return this.send('POST', `/api/orgs/${enc(orgId)}/join`);
+  }
+
+  // the active organisation
+  getOrg(): Observable<Organization> {
+    return this.get('/api/org');
+  }
+  updateOrg(body: { name?: string; allowedDomains?: string[] }): Observable<Organization> {
+    return this.send('PATCH', '/api/org', body);
+  }
+  listMembers(): Observable<{ members: Member[] }> {
+    return this.get('/api/org/members');
+  }
+  updateMember(memberId: string, role: InvitableRole): Observable<Member> {
+    return this.send('PATCH', `/api/org/members/${enc(memberId)}`, { role });
+  }
+  removeMember(memberId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/org/members/${enc(memberId)}`);
+  }
+  listInvitations(status?: InvitationStatus): Observable<{ invitations: Invitation[] }> {
+    return this.get('/api/org/invitations', { status });
+  }
+  invite(body: { email: string; role: InvitableRole }): Observable<Invitation> {
+    return this.send('POST', '/api/org/invitations', body);
+  }
+  revokeInvitation(invitationId: string): Observable<Invitation> {
+    return this.send('DELETE', `/api/org/invitations/${enc(invitationId)}`);
+  }
+
+  // invitation links
+  getInvitation(invitationId: string): Observable<PublicInvitation> {
+    return this.get(`/api/invitations/${enc(invitationId)}`);
+  }
+  acceptInvitation(invitationId: string): Observable<Organization> {
+    return this.send('POST', `/api/invitations/${enc(invitationId)}/accept`);
+  }
+
+  // API keys
+  listApiKeys(): Observable<{ apiKeys: ApiKey[] }> {
+    return this.get('/api/api-keys');
+  }
+  createApiKey(body: { name: string; expiresInDays?: number }): Observable<CreatedApiKey> {
+    return this.send('POST', '/api/api-keys', body);
+  }
+  revokeApiKey(keyId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/api-keys/${enc(keyId)}`);
+  }
+
+  // onboarding
+  onboarding(): Observable<Onboarding> {
+    return this.get('/api/onboarding');
+  }
+  completeOnboarding(): Observable<Onboarding> {
+    return this.send('POST', '/api/onboarding/complete');
+  }
+
+  // super-admins
+  adminStatus(): Observable<AdminStatus> {
+    return this.get('/api/admin/status');
+  }
+  adminUsers(page: Page = {}): Observable<{ users: AdminUser[]; total: number }> {
+    return this.get('/api/admin/users', { ...page });
+  }
+  adminOrganizations(page: Page = {}): Observable<{ organizations: AdminOrganization[]; total: number }> {
+    return this.get('/api/admin/organizations', { ...page });
+  }
+  impersonate(userId: string): Observable<Ok> {
+    return this.send('POST', '/api/admin/impersonate', { userId });
+  }
+  stopImpersonating(): Observable<Ok> {
+    return this.send('POST', '/api/admin/stop-impersonating');
+  }
+
+  // the dev mailbox (local runtime only)
+  devMail(query: { to?: string; limit?: number } = {}): Observable<{ messages: DevMail[] }> {
+    return this.get('/api/dev/mail', query);
+  }
+  devMailMessage(mailId: string): Observable<DevMail> {
+    return this.get(`/api/dev/mail/${enc(mailId)}`);
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Drops empty values so `?q=` is never sent. */
+function toParams(values?: Record<string, string | number | undefined>): HttpParams {
+  let params = new HttpParams();
+  for (const [key, value] of Object.entries(values ?? {})) {
+    if (value === undefined || value === '') continue;
+    params = params.set(key, String(value));
+  }
+  return params;
+}

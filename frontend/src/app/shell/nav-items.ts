@@ -1,0 +1,46 @@
+import type { IconName } from '../shared/icon.component';
+
+export interface NavItem {
+  path: string;
+  label: string;
+  icon: IconName;
+  /** Shown to super-admins only. */
+  superAdmin?: boolean;
+}
+
+export interface NavGroup {
+  label: string;
+  items: NavItem[];
+}
+
+/** The side navigation. An area added later gets a line here and a lazy route in `app.routes.ts`. */
+export const NAV_GROUPS: NavGroup[] = [
+  {
+    label: 'Work',
+    items: [
+      { path: '/', label: 'Overview', icon: 'home' },
+      { path: '/sessions', label: 'Sessions', icon: 'sessions' },
+      { path: '/automations', label: 'Automations', icon: 'automations' },
+      { path: '/inbox', label: 'Inbox', icon: 'inbox' },
+    ],
+  },
+  {
+    label: 'Organisation',
+    items: [
+      { path: '/integrations', label: 'Integrations', icon: 'integrations' },
+      { path: '/members', label: 'Members', icon: 'members' },
+      { path: '/api-keys', label: 'API keys', icon: 'key' },
+      { path: '/billing', label: 'Billing', icon: 'billing' },
+      { path: '/settings', label: 'Settings', icon: 'settings' },
+    ],
+  },
+  {
+    label: 'Platform',
+    items: [{ path: '/admin', label: 'Admin', icon: 'admin', superAdmin: true }],
+  },
+];
+
+/** `data-testid` of a nav link: `nav-api-keys`, `nav-overview`. */
+export function navTestId(item: NavItem): string {
+  return 'nav-' + item.label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}

@@ -1,0 +1,66 @@
+import type { ApiKey, Invitation, Me, Member, Organization, PublicInvitation } from '../app/api/types';
+
+const created = '2026-11-01T10:00:00.000Z';
+
+export function org(overrides: Partial<Organization> = {}): Organization {
+  return {
+    id: 'org_1',
+    name: 'Acme',
+    slug: 'acme',
+    role: 'owner',
+    active: true,
+    allowedDomains: [],
+    onboardingComplete: true,
+    createdAt: created,
+    ...overrides,
+  };
+}
+
+export function me(overrides: Partial<Me> = {}): Me {
+  return {
+    user: { id: 'user_1', name: 'Ada Lovelace', email: 'ada@acme.test', emailVerified: true },
+    activeOrganizationId: 'org_1',
+    isSuperAdmin: false,
+    impersonatedBy: null,
+    ...overrides,
+  };
+}
+
+export function member(overrides: Partial<Member> = {}): Member {
+  return { id: 'mem_1', userId: 'user_1', name: 'Ada Lovelace', email: 'ada@acme.test', role: 'owner', createdAt: created, ...overrides };
+}
+
+export function invitation(overrides: Partial<Invitation> = {}): Invitation {
+  return {
+    id: 'inv_1',
+    email: 'grace@acme.test',
+    role: 'member',
+    status: 'pending',
+    expiresAt: '2099-01-01T00:00:00.000Z',
+    createdAt: created,
+    inviterName: 'Ada Lovelace',
+    ...overrides,
+  };
+}
+
+export function publicInvitation(overrides: Partial<PublicInvitation> = {}): PublicInvitation {
+  return {
+    id: 'inv_1',
+    organizationName: 'Acme',
+    inviterName: 'Ada Lovelace',
+    email: 'grace@acme.test',
+    role: 'admin',
+    status: 'pending',
+    expiresAt: '2099-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return { id: 'key_1', name: 'laptop', start: 'pk_ab', createdAt: created, expiresAt: null, lastUsedAt: null, ...overrides };
+}
+
+/** Our error envelope, as the server sends it. */
+export function errorBody(code: string, message: string, fields?: { field: string; message: string }[]) {
+  return { error: { code, message, ...(fields ? { fields } : {}), requestId: 'req_test' } };
+}
