@@ -5,13 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { functionSpecs } from '../infra/manifest';
+import { ESM_COMPAT_BANNER, EXTERNAL_MODULES } from '../infra/constructs/node-function';
 
 const root = path.resolve(__dirname, '..');
-const out = mkdtempSync(path.join(tmpdir(), 'proliferate-bundles-'));
+// Inside the repository so the externals (@aws-sdk/*, provided by the Lambda runtime) resolve from node_modules.
+const out = mkdtempSync(path.join(root, 'dist', 'bench-bundles-'));
 
 async function main() {
   const rows: { name: string; kb: number; importMs: number; http: boolean }[] = [];
@@ -26,9 +27,12 @@ async function main() {
       platform: 'node',
       target: 'node22',
       format: 'esm',
-      external: ['@aws-sdk/*', '@electric-sql/pglite'],
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      external: EXTERNAL_MODULES,
+      banner: { js: ESM_COMPAT_BANNER },
+      metafile: true,
       logLevel: 'error',
+    }).then((r) => {
+      if (process.env.BENCH_TOP) writeFileSync(path.join(out, name, 'meta.json'), JSON.stringify(r.metafile));
     });
     const probe = path.join(out, name, 'probe.mjs');
     writeFileSync(probe, `const t = performance.now(); await import('./index.mjs'); console.log(performance.now() - t);`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Thrown when the environment does not describe a runnable Proliferate; the entry point exits with code 2. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, IsoDate, Ok, route } from './route';
 
 export const AdminUser = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Outbox topics and the payload each carries. The dispatcher routes each topic to a queue or a workflow. */
 export const MailTemplate = z.discriminatedUnion('template', [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adminRoutes } from './admin';
 import { devMailRoutes } from './dev-mail';
 import { metaRoutes } from './meta';

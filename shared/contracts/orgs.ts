@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, IsoDate, Ok, route } from './route';
 
 export const RoleSchema = z.enum(['owner', 'admin', 'member']);

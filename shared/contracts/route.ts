@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HttpMethod } from '../../infra/manifest';
 
 /** Who may call a route: anyone, a signed-in user, a member of the active organisation, or a super-admin. */

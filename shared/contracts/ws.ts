@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Client → server over the WebSocket API ($default route). */
 export const ClientMessage = z.discriminatedUnion('type', [

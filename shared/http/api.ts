@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteContract } from '../contracts/route';
 import type { Caller, OrgCaller } from '../domain/caller';
 import { DomainError, forbidden, unauthenticated, validationFailed } from '../domain/errors';

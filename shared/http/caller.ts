@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eq } from 'drizzle-orm';
 import { API_KEY_PREFIX } from '../auth/auth';
 import { user } from '../db/schema';

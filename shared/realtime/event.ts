@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The API Gateway WebSocket event as it really arrives: $connect carries headers and the query string, MESSAGE

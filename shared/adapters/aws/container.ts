@@ -30,6 +30,8 @@ export interface AwsContainerOptions {
   secrets?: SecretsManagerSecrets;
   logger?: Logger;
   clock?: Clock;
+  /** Opens the database at a URL; by default postgres.js with a small pool. */
+  openDatabase?: (url: string) => Promise<DbHandle>;
 }
 
 /**
@@ -47,7 +49,8 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     resolveDatabaseUrl(config, env, secrets),
     config.BETTER_AUTH_SECRET ?? (env.AUTH_SECRET_ARN ? secrets.getString(env.AUTH_SECRET_ARN) : undefined),
   ]);
-  const dbHandle: DbHandle = await createDb({ url: databaseUrl, maxConnections: POOL_SIZE });
+  const openDatabase = options.openDatabase ?? ((url: string) => createDb({ url, maxConnections: POOL_SIZE }));
+  const dbHandle = await openDatabase(databaseUrl);
   const db = dbHandle.db;
 
   const container = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The JSON an RDS-attached Secrets Manager secret holds (what the CDK's DatabaseSecret writes). */
 export const DatabaseSecret = z.looseObject({
@@ -14,6 +14,8 @@ export interface DatabaseEndpoint {
   /** Where to connect instead of the secret's host, e.g. the RDS Proxy endpoint. */
   host?: string;
   port?: number | string;
+  /** `require` unless said otherwise: only a development server without TLS needs `disable`. */
+  sslmode?: 'require' | 'verify-full' | 'disable';
 }
 
 /**
@@ -28,5 +30,5 @@ export function databaseUrlFromSecret(secretString: string, endpoint: DatabaseEn
   const user = encodeURIComponent(secret.username);
   const password = encodeURIComponent(secret.password);
   const database = encodeURIComponent(secret.dbname ?? 'postgres');
-  return `postgres://${user}:${password}@${host}:${port}/${database}?sslmode=require`;
+  return `postgres://${user}:${password}@${host}:${port}/${database}?sslmode=${endpoint.sslmode ?? 'require'}`;
 }
