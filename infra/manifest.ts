@@ -76,7 +76,8 @@ export const functions = {
     entry: 'functions/http/auth.ts',
     description: 'better-auth: sign-up, sign-in, sessions, email verification, impersonation',
     http: [{ method: 'ANY', path: '/api/auth/{proxy+}' }],
-    access: ['db', 'keys'],
+    // queues: verification mail is published before the sign-up reply (see Container.outboxWritten).
+    access: ['db', 'keys', 'queues'],
   },
   orgs: {
     entry: 'functions/http/orgs.ts',
@@ -103,7 +104,7 @@ export const functions = {
       { method: 'GET', path: '/api/onboarding' },
       { method: 'POST', path: '/api/onboarding/complete' },
     ],
-    access: ['db'],
+    access: ['db', 'queues'],
   },
   admin: {
     entry: 'functions/http/admin.ts',

@@ -3,6 +3,7 @@ import { bind, httpApi } from '../../shared/http/api';
 import { authReply } from '../../shared/http/auth-bridge';
 import { listOrganizations, listUsers } from '../../shared/domain/admin/directory';
 import { ensureSuperAdminRole, isSuperAdmin } from '../../shared/domain/admin/super-admins';
+import { conflict } from '../../shared/domain/errors';
 
 export const handler = httpApi('admin', [
   bind(r.status, async ({ caller, c }) => ({
@@ -16,7 +17,8 @@ export const handler = httpApi('admin', [
     await ensureSuperAdminRole(c.db, caller.userId);
     return authReply(await c.auth.api.impersonateUser({ body: { userId: body.userId }, headers, asResponse: true }));
   }),
-  bind(r.stopImpersonating, async ({ c, headers }) =>
-    authReply(await c.auth.api.stopImpersonating({ headers, asResponse: true })),
-  ),
+  bind(r.stopImpersonating, async ({ caller, c, headers }) => {
+    if (!caller.impersonatedBy) throw conflict('not_impersonating', 'This session is not impersonating anyone');
+    return authReply(await c.auth.api.stopImpersonating({ headers, asResponse: true }));
+  }),
 ]);

@@ -11,8 +11,8 @@ import type { Container } from '../../shared/runtime/container';
 
 const inviteDeps = (c: Container) => ({ db: c.db, clock: c.clock, publicUrl: c.config.publicUrl, ttlHours: c.config.INVITATION_TTL_HOURS });
 /** After a write that queued outbox rows, nudge the dispatcher so mail and events go out now, not on its next tick. */
-const written = (c: Container) => <T>(value: T): T => {
-  c.outboxWritten();
+const written = (c: Container) => async <T>(value: T): Promise<T> => {
+  await c.outboxWritten();
   return value;
 };
 

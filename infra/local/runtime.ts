@@ -115,7 +115,7 @@ export class LocalRuntime {
       workflows,
       sockets: server.sockets,
       objects: new FsObjects(path.join(dataDir, 'objects')),
-      keys: new LocalKeys(dataDir),
+      keys: new LocalKeys(dataDir, { logger }),
       mailer: new DevMailer(db, config.MAIL_FROM, logger.child({ component: 'mail' })),
       auth: undefined as never,
       outboxWritten: () => dispatchKick(),
@@ -190,7 +190,7 @@ export class LocalRuntime {
     });
 
     for (const w of workers) w.start();
-    scheduler.start();
+    await scheduler.start();
     await workflows.resumeAll();
     server.ready = true;
     dispatch();
@@ -212,8 +212,7 @@ export class LocalRuntime {
   /** Graceful shutdown: stop taking work, let in-flight work finish within `graceMs`, then close the database. */
   async stop(graceMs = this.container.config.SHUTDOWN_GRACE_MS): Promise<void> {
     const { server, workers, scheduler, workflows } = this.parts;
-    scheduler.stop();
-    await Promise.all([server.close(graceMs), ...workers.map((w) => w.stop(graceMs)), workflows.stop(graceMs), this.parts.stopDispatch()]);
+    await Promise.all([scheduler.stop(graceMs), server.close(graceMs), ...workers.map((w) => w.stop(graceMs)), workflows.stop(graceMs), this.parts.stopDispatch()]);
     setContainer(undefined);
     if (this.parts.ownsDb) await this.container.dbHandle.close();
   }

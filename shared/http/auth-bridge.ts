@@ -7,7 +7,9 @@ const KIND: Record<number, ErrorKind> = { 400: 'validation', 401: 'unauthenticat
 export async function authReply(res: Response): Promise<HttpReply> {
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    throw new DomainError(KIND[res.status] ?? 'validation', (body.code ?? 'auth_error').toLowerCase(), body.message ?? res.statusText);
+    const kind = KIND[res.status] ?? 'validation';
+    const message = body.message ?? res.statusText;
+    throw new DomainError(kind, (body.code ?? 'auth_error').toLowerCase(), message, kind === 'validation' ? [{ field: 'body', message }] : undefined);
   }
   return new HttpReply(200, { ok: true }, res.headers.getSetCookie());
 }

@@ -21,8 +21,11 @@ export interface Container {
   objects: ObjectsPort;
   mailer: MailerPort;
   keys: KeysPort;
-  /** Called after a transaction wrote outbox rows, so a local dispatcher can publish at once instead of on its next tick. */
-  outboxWritten(): void;
+  /**
+   * Called after a transaction wrote outbox rows, so they are published now rather than on the dispatcher's next tick
+   * (locally a nudge to the dispatcher; on Lambda a bounded, best-effort publish before the reply).
+   */
+  outboxWritten(): Promise<void> | void;
   /** Health of the runtime's own parts (queue workers, scheduler, workflows, sockets), reported by /api/health. */
   runtimeChecks?(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from '../../config';
 import { createDb, type DbHandle } from '../../db/client';
 import { enqueue } from '../../domain/outbox/outbox';
+import { dispatchOutbox } from '../../domain/outbox/dispatch';
 import { systemClock, type Clock } from '../../ports';
 import type { Container } from '../../runtime/container';
 import { createLogger, type Logger } from '../../runtime/logger';
@@ -53,7 +54,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
   const dbHandle = await openDatabase(databaseUrl);
   const db = dbHandle.db;
 
-  const container = {
+  const container: Container = {
     config,
     db,
     dbHandle,
@@ -65,9 +66,17 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     objects: new S3Objects(config.OBJECTS_BUCKET),
     mailer: new SesMailer(config.MAIL_FROM),
     keys: new KmsKeys(config.KMS_KEY_ID),
-    // The outbox dispatcher runs on its schedule; nudging it from here would need an invoke grant on every writer.
-    outboxWritten: () => {},
-  } as Omit<Container, 'auth'> as Container;
+    // Publish what this request wrote before replying (bounded, best effort); the scheduled dispatcher is the backstop.
+    outboxWritten: async () => {
+      if (!container.queue) return;
+      try {
+        await dispatchOutbox({ db, queue: container.queue, clock, logger }, { maxBatches: 1, batchSize: 20, leaseMs: 15_000 });
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'inline outbox dispatch failed; the schedule will publish');
+      }
+    },
+    auth: undefined as never,
+  };
 
   if (authSecret) {
     const { createAuth } = await import('../../auth/auth');
@@ -79,6 +88,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
       secret: authSecret,
       enqueueMail: async (mail) => {
         await enqueue(db, 'mail.send', mail);
+        await container.outboxWritten();
       },
     });
   } else {
