@@ -10,9 +10,7 @@ const config: Config = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  // @middy/* v7 is ESM-only with import-only "exports": point Jest at the files and let swc transpile them.
-  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|better-auth|@better-auth|better-call|@noble|jose|nanostores|defu|rou3|kysely|uncrypto|@standard-schema)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(better-auth|@better-auth|better-call|@noble|jose|nanostores|defu|rou3|kysely|uncrypto|@standard-schema)/)'],
   testTimeout: 60_000,
   // PGlite instances are ~470 MB each; two workers keep memory and CPU in check on 2 cores.
   maxWorkers: 2,

@@ -1,26 +1,21 @@
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { validationFailed } from '../../shared/domain/errors';
 import { errorResult } from '../../shared/http/errors';
-import { requestLog } from '../../shared/http/api';
+import { withRequestLog } from '../../shared/http/api';
 import { fromResponse, toRequest } from '../../shared/http/auth-bridge';
-import type { HttpEvent, HttpResult } from '../../shared/http/types';
+import type { HttpEvent } from '../../shared/http/types';
 import { getContainer } from '../../shared/runtime/container';
-import type { Logger } from '../../shared/runtime/logger';
 
 /** better-auth's own routes under /api/auth, passed through as web-standard requests. */
-export const handler = middy<HttpEvent, HttpResult, Error, Context>()
-  .use(requestLog('auth'))
-  .handler(async (event, context) => {
+export const handler = withRequestLog('auth', async (event, _context, logger) => {
     const c = await getContainer();
     try {
       rejectMalformedJson(event);
       const res = await c.auth.handler(toRequest(event, c.config.publicUrl));
       return await fromResponse(res);
     } catch (err) {
-      return errorResult(err, event.requestContext.requestId, (context as Context & { logger: Logger }).logger);
+      return errorResult(err, event.requestContext.requestId, logger);
     }
-  });
+});
 
 /** better-auth answers an unparseable JSON body with a 500; it is the client's mistake, so it is a 400 here. */
 function rejectMalformedJson(event: HttpEvent): void {

@@ -1,12 +1,10 @@
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { dispatchOutbox } from '../../shared/domain/outbox/dispatch';
 import { getContainer } from '../../shared/runtime/container';
 
 /** Runs on a schedule (and is nudged after writes): publishes outbox rows, including any whose lease expired. */
-export const handler = middy<unknown, { published: number; failed: number }, Error, Context>().handler(async () => {
+export const handler = async (): Promise<{ published: number; failed: number }> => {
   const c = await getContainer();
   const result = await dispatchOutbox({ db: c.db, queue: c.queue, clock: c.clock, logger: c.logger });
   if (result.published || result.failed) c.logger.info(result, 'outbox dispatched');
   return result;
-});
+};

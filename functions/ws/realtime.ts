@@ -1,5 +1,3 @@
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { ClientMessage } from '../../shared/contracts/ws';
 import { zodFields } from '../../shared/http/errors';
 import { resolveCaller } from '../../shared/http/caller';
@@ -60,7 +58,7 @@ async function message(c: Container, event: WebSocketEvent): Promise<WebSocketRe
 }
 
 /** $connect, $disconnect and $default of the WebSocket API. */
-export const handler = middy<unknown, WebSocketResult, Error, Context>().handler(async (raw) => {
+export const handler = async (raw: unknown): Promise<WebSocketResult> => {
   const c = await getContainer();
   const parsed = WebSocketEvent.safeParse(raw);
   if (!parsed.success) {
@@ -82,4 +80,4 @@ export const handler = middy<unknown, WebSocketResult, Error, Context>().handler
     c.logger.error({ err, connectionId: event.requestContext.connectionId }, 'websocket handler failed');
     return { statusCode: 500 };
   }
-});
+};

@@ -181,7 +181,7 @@ export class LocalWorkflows implements WorkflowsPort {
       if (!view) throw new Error(`no execution ${executionId}`);
       if (view.status !== 'RUNNING') return view;
       if (Date.now() >= deadline) throw new Error(`execution ${executionId} still RUNNING after ${timeoutMs} ms`);
-      if (!local) await atMost(new Promise(() => {}), Math.min(this.pollMs, deadline - Date.now()));
+      if (!local) await sleep(Math.min(this.pollMs, deadline - Date.now()));
     }
   }
 
@@ -438,6 +438,8 @@ function viewOf(row: ExecutionRow): WorkflowExecutionView {
     cause: row.cause,
   };
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits for `promise`, but no longer than `ms`. */
 async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {

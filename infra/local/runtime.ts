@@ -93,7 +93,7 @@ export class LocalRuntime {
     });
     // Listen first: with PORT=0 the address (and so the links in emails) is only known now.
     const { port, url } = await server.listen();
-    if (!config.PUBLIC_URL) config = { ...config, PORT: port, publicUrl: url };
+    if (!config.PUBLIC_URL && config.PORT === 0) config = { ...config, PORT: port, publicUrl: url };
 
     const queue = new LocalQueue({ db, clock, logger: logger.child({ component: 'queue' }) });
     const workflows = new LocalWorkflows({

@@ -58,6 +58,7 @@ export class TokenWaiters {
   }
 
   private signal(token: string, remainingMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve(); // closed during the read: the loop ends the wait
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.min(remainingMs, MAX_TIMER_MS));
       const waiting = this.waiting;

@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import type { RouteContract } from '../contracts/route';
@@ -130,36 +129,30 @@ async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Pro
   return json(binding.contract.status ?? 200, binding.contract.response.parse(out));
 }
 
-/** One Lambda handler per area: a small router over the area's contracts, with the shared middleware around it. */
+/** One Lambda handler per area: a small router over the area's contracts, logged, with errors mapped in one place. */
 export function httpApi(area: string, bindings: Binding[]) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
-    .use(requestLog(area))
-    .handler(async (event, context) => {
-      const logger = (context as Context & { logger?: Logger }).logger!;
-      try {
-        return await route(bindings, event, logger);
-      } catch (err) {
-        return errorResult(err, event.requestContext.requestId, logger);
-      }
-    });
+  return withRequestLog(area, async (event, _context, logger) => {
+    try {
+      return await route(bindings, event, logger);
+    } catch (err) {
+      return errorResult(err, event.requestContext.requestId, logger);
+    }
+  });
 }
 
-/** A child logger carrying the request id, and one line per request with its status and duration. */
-export function requestLog(area: string): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
-  return {
-    before: async (request) => {
-      const c = await getContainer();
-      const started = Date.now();
-      const logger = c.logger.child({ area, requestId: request.event.requestContext.requestId });
-      Object.assign(request.context, { logger, startedAt: started });
-    },
-    after: async (request) => {
-      const { logger, startedAt } = request.context as Context & { logger: Logger; startedAt: number };
-      const ms = Date.now() - startedAt;
-      const status = request.response?.statusCode ?? 0;
-      const line = { method: request.event.requestContext.http.method, path: request.event.rawPath, status, ms };
-      if (status >= 500) logger.error(line, 'request');
-      else logger.info(line, 'request');
-    },
+/** Wraps an HTTP handler with a child logger carrying the request id and one log line per request. */
+export function withRequestLog(
+  area: string,
+  handle: (event: HttpEvent, context: Context, logger: Logger) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResult> {
+  return async (event, context) => {
+    const c = await getContainer();
+    const started = Date.now();
+    const logger = c.logger.child({ area, requestId: event.requestContext.requestId });
+    const result = await handle(event, context, logger);
+    const line = { method: event.requestContext.http.method, path: event.rawPath, status: result.statusCode ?? 200, ms: Date.now() - started };
+    if (line.status >= 500) logger.error(line, 'request');
+    else logger.info(line, 'request');
+    return result;
   };
 }

@@ -1,5 +1,4 @@
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { QueueEnvelope } from '../contracts/messages';
 import { getContainer, type Container } from '../runtime/container';
 import type { Logger } from '../runtime/logger';
@@ -12,7 +11,7 @@ export function sqsConsumer(
   name: string,
   handle: (message: QueueEnvelope, deps: { c: Container; logger: Logger; record: SQSRecord }) => Promise<void>,
 ) {
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event) => {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const c = await getContainer();
     const logger = c.logger.child({ consumer: name });
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
@@ -32,5 +31,5 @@ export function sqsConsumer(
       }
     }
     return { batchItemFailures };
-  });
+  };
 }

@@ -65,6 +65,9 @@ describe('the dashboard in headless Chromium', () => {
     const row = page.getByTestId('invitation-row').filter({ hasText: 'colleague@example.com' });
     await row.waitFor();
     expect(await row.getByTestId('invitation-status').textContent()).toMatch(/pending/i);
+    // The form is ready for the next address, without complaining that the emptied field is required.
+    expect(await page.getByTestId('invite-email').inputValue()).toBe('');
+    expect(await page.getByTestId('invite-email-error').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'members.png'), fullPage: true });
   });
 });

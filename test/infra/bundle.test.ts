@@ -133,7 +133,8 @@ describe('the bundled migrations function', () => {
       const url = new URL(withDatabase(serverUrl!, name));
       secretString = JSON.stringify({
         username: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
+        // CI's server trusts local connections; Secrets Manager always holds a password, so send one it will ignore.
+        password: decodeURIComponent(url.password) || 'trust-auth-ignores-this',
         host: url.hostname,
         port: Number(url.port || 5432),
         dbname: name,

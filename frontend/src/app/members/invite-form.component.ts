@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, inject, output, signal } from '@angular/core';
-import { FormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, inject, output, signal, viewChild } from '@angular/core';
+import { FormBuilder, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -64,6 +64,8 @@ export class InviteForm {
   readonly invited = output<Invitation>();
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
+  /** Resetting through the directive also clears its "submitted" state, so the emptied field shows no error. */
+  private readonly formDirective = viewChild.required(FormGroupDirective);
 
   protected readonly form = inject(FormBuilder).nonNullable.group({
     email: ['', [Validators.required, Validators.email, Validators.maxLength(254)]],
@@ -84,7 +86,7 @@ export class InviteForm {
     this.busy.set(true);
     try {
       const invitation = await firstValueFrom(this.api.invite({ email: email.trim().toLowerCase(), role }));
-      this.form.reset({ email: '', role });
+      this.formDirective().resetForm({ email: '', role });
       this.invited.emit(invitation);
     } catch (err) {
       this.error.set(applyServerErrors(this.form, toApiError(err)));
