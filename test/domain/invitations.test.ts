@@ -1,27 +1,16 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbHandle } from '../../shared/db/client';
 import { invitation, member, outbox } from '../../shared/db/schema';
-import { DomainError } from '../../shared/domain/errors';
 import * as orgs from '../../shared/domain/orgs/organizations';
 import * as inv from '../../shared/domain/orgs/invitations';
 import { testDb } from '../support/db';
-import { ManualClock, makeUser, refresh } from '../support/fixtures';
+import { ManualClock, makeUser, refresh, outcome } from '../support/fixtures';
 
 let h: DbHandle;
 beforeAll(async () => {
   h = await testDb();
 });
 afterAll(async () => h.close());
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return `${e.kind}:${e.code}`;
-    throw e;
-  }
-  return 'ok';
-};
 
 async function setup() {
   const clock = new ManualClock();
@@ -54,9 +43,9 @@ describe('invitations', () => {
 
   it('refuses to invite an existing member or someone already invited', async () => {
     const { owner, deps } = await setup();
-    expect(await codeOf(inv.invite(deps, owner, { email: owner.email.toUpperCase(), role: 'member' }))).toBe('conflict:already_member');
+    expect(await outcome(inv.invite(deps, owner, { email: owner.email.toUpperCase(), role: 'member' }))).toBe('conflict:already_member');
     await inv.invite(deps, owner, { email: 'twice@example.com', role: 'member' });
-    expect(await codeOf(inv.invite(deps, owner, { email: 'twice@example.com', role: 'member' }))).toBe('conflict:already_invited');
+    expect(await outcome(inv.invite(deps, owner, { email: 'twice@example.com', role: 'member' }))).toBe('conflict:already_invited');
   });
 
   it('is accepted by the invited user only: adds them with the role, activates the org; a second acceptance fails', async () => {
@@ -65,11 +54,11 @@ describe('invitations', () => {
     const mallory = await makeUser(h.db, { email: 'mallory@example.com' });
     const created = await inv.invite(deps, owner, { email: 'grace.hopper@example.com', role: 'admin' });
 
-    expect(await codeOf(inv.acceptInvitation(deps, mallory, created.id))).toBe('forbidden:invitation_email_mismatch');
+    expect(await outcome(inv.acceptInvitation(deps, mallory, created.id))).toBe('forbidden:invitation_email_mismatch');
     const joined = await inv.acceptInvitation(deps, grace, created.id);
     expect(joined).toMatchObject({ id: org.id, role: 'admin', active: true });
     expect((await refresh(h.db, grace)).activeOrganizationId).toBe(org.id);
-    expect(await codeOf(inv.acceptInvitation(deps, grace, created.id))).toBe('conflict:invitation_already_accepted');
+    expect(await outcome(inv.acceptInvitation(deps, grace, created.id))).toBe('conflict:invitation_already_accepted');
     const rows = await h.db.select().from(member).where(and(eq(member.organizationId, org.id), eq(member.userId, grace.userId)));
     expect(rows).toHaveLength(1);
     expect((await inv.getPublicInvitation(deps, created.id)).status).toBe('accepted');
@@ -79,7 +68,7 @@ describe('invitations', () => {
     const { owner, deps, org } = await setup();
     const lin = await makeUser(h.db, { email: 'lin@example.com' });
     const created = await inv.invite(deps, owner, { email: 'lin@example.com', role: 'member' });
-    const results = await Promise.all([1, 2, 3].map(() => codeOf(inv.acceptInvitation(deps, lin, created.id))));
+    const results = await Promise.all([1, 2, 3].map(() => outcome(inv.acceptInvitation(deps, lin, created.id))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r !== 'ok').every((r) => r === 'conflict:invitation_already_accepted')).toBe(true);
     const rows = await h.db.select().from(member).where(and(eq(member.organizationId, org.id), eq(member.userId, lin.userId)));
@@ -90,7 +79,7 @@ describe('invitations', () => {
     const { owner, deps } = await setup();
     const u = await makeUser(h.db, { email: 'unverified@example.com', emailVerified: false });
     const created = await inv.invite(deps, owner, { email: 'unverified@example.com', role: 'member' });
-    expect(await codeOf(inv.acceptInvitation(deps, u, created.id))).toBe('forbidden:email_not_verified');
+    expect(await outcome(inv.acceptInvitation(deps, u, created.id))).toBe('forbidden:email_not_verified');
   });
 
   it('expires: shown expired once past its time, cannot be accepted, and the sweeper marks it', async () => {
@@ -99,7 +88,7 @@ describe('invitations', () => {
     const created = await inv.invite(deps, owner, { email: 'late@example.com', role: 'member' });
     deps.clock.advance(48 * 3600_000 + 1000);
     expect((await inv.getPublicInvitation(deps, created.id)).status).toBe('expired');
-    expect(await codeOf(inv.acceptInvitation(deps, late, created.id))).toBe('gone:invitation_expired');
+    expect(await outcome(inv.acceptInvitation(deps, late, created.id))).toBe('gone:invitation_expired');
     expect(await inv.expireOverdueInvitations(deps)).toBeGreaterThanOrEqual(1);
     const [row] = await h.db.select().from(invitation).where(eq(invitation.id, created.id));
     expect(row.status).toBe('expired');
@@ -112,8 +101,8 @@ describe('invitations', () => {
     const r = await makeUser(h.db, { email: 'revoked@example.com' });
     const created = await inv.invite(deps, owner, { email: 'revoked@example.com', role: 'member' });
     expect((await inv.revokeInvitation(deps, owner, created.id)).status).toBe('revoked');
-    expect(await codeOf(inv.revokeInvitation(deps, owner, created.id))).toBe('conflict:invitation_not_pending');
-    expect(await codeOf(inv.acceptInvitation(deps, r, created.id))).toBe('gone:invitation_revoked');
+    expect(await outcome(inv.revokeInvitation(deps, owner, created.id))).toBe('conflict:invitation_not_pending');
+    expect(await outcome(inv.acceptInvitation(deps, r, created.id))).toBe('gone:invitation_revoked');
     expect((await inv.listInvitations(deps, owner, 'revoked')).map((i) => i.id)).toContain(created.id);
   });
 
@@ -122,8 +111,8 @@ describe('invitations', () => {
     const b = await setup();
     const created = await inv.invite(a.deps, a.owner, { email: 'apart@example.com', role: 'member' });
     expect((await inv.listInvitations(b.deps, b.owner)).map((i) => i.id)).not.toContain(created.id);
-    expect(await codeOf(inv.revokeInvitation(b.deps, b.owner, created.id))).toBe('not_found:not_found');
-    expect(await codeOf(inv.getPublicInvitation(a.deps, 'inv_doesnotexist'))).toBe('not_found:not_found');
+    expect(await outcome(inv.revokeInvitation(b.deps, b.owner, created.id))).toBe('not_found:not_found');
+    expect(await outcome(inv.getPublicInvitation(a.deps, 'inv_doesnotexist'))).toBe('not_found:not_found');
   });
 
   it('lists pending invitations addressed to a user for onboarding', async () => {

@@ -1,28 +1,17 @@
 import { eq } from 'drizzle-orm';
 import { member, outbox } from '../../shared/db/schema';
 import type { DbHandle } from '../../shared/db/client';
-import { DomainError } from '../../shared/domain/errors';
 import * as orgs from '../../shared/domain/orgs/organizations';
 import * as members from '../../shared/domain/orgs/members';
 import * as onboarding from '../../shared/domain/orgs/onboarding';
 import { testDb } from '../support/db';
-import { ManualClock, makeUser, refresh } from '../support/fixtures';
+import { ManualClock, makeUser, refresh, outcome } from '../support/fixtures';
 
 let h: DbHandle;
 beforeAll(async () => {
   h = await testDb();
 });
 afterAll(async () => h.close());
-
-const kindOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return `${e.kind}:${e.code}`;
-    throw e;
-  }
-  return 'ok';
-};
 
 describe('organisations', () => {
   it('creates an organisation with the creator as owner, makes it active, and lists it', async () => {
@@ -37,7 +26,7 @@ describe('organisations', () => {
   it('refuses a slug in use when asked for explicitly, and picks a free one otherwise', async () => {
     const a = await makeUser(h.db);
     await orgs.createOrganization(h.db, a, { name: 'Globex', slug: 'globex' });
-    expect(await kindOf(orgs.createOrganization(h.db, a, { name: 'Globex 2', slug: 'globex' }))).toBe('conflict:slug_taken');
+    expect(await outcome(orgs.createOrganization(h.db, a, { name: 'Globex 2', slug: 'globex' }))).toBe('conflict:slug_taken');
     const second = await orgs.createOrganization(h.db, a, { name: 'Globex' });
     expect(second.slug).toMatch(/^globex-[0-9a-f]{6}$/);
   });
@@ -49,16 +38,16 @@ describe('organisations', () => {
     const orgA2 = await orgs.createOrganization(h.db, a, { name: 'A corp two' });
     expect((await orgs.activateOrganization(h.db, a, orgA.id)).active).toBe(true);
     expect((await refresh(h.db, a)).activeOrganizationId).toBe(orgA.id);
-    expect(await kindOf(orgs.activateOrganization(h.db, b, orgA2.id))).toBe('not_found:not_found');
+    expect(await outcome(orgs.activateOrganization(h.db, b, orgA2.id))).toBe('not_found:not_found');
   });
 
   it('re-verifies membership on every org-scoped call', async () => {
     const owner = await makeUser(h.db);
     const org = await orgs.createOrganization(h.db, owner, { name: 'Verify Co' });
     const stranger = { ...(await makeUser(h.db)), activeOrganizationId: org.id };
-    expect(await kindOf(orgs.resolveOrgCaller(h.db, stranger))).toBe('forbidden:not_a_member');
+    expect(await outcome(orgs.resolveOrgCaller(h.db, stranger))).toBe('forbidden:not_a_member');
     const none = await makeUser(h.db);
-    expect(await kindOf(orgs.resolveOrgCaller(h.db, none))).toBe('forbidden:no_active_organization');
+    expect(await outcome(orgs.resolveOrgCaller(h.db, none))).toBe('forbidden:no_active_organization');
     const resolved = await orgs.resolveOrgCaller(h.db, await refresh(h.db, owner));
     expect(resolved).toMatchObject({ organizationId: org.id, role: 'owner' });
   });
@@ -89,11 +78,11 @@ describe('organisations', () => {
     expect((await onboarding.onboardingStatus({ db: h.db, clock }, unverified)).suggestions).toEqual([]);
     expect((await onboarding.onboardingStatus({ db: h.db, clock }, outsider)).suggestions).toEqual([]);
 
-    expect(await kindOf(orgs.joinByDomain(h.db, outsider, org.id))).toBe('not_found:not_found');
-    expect(await kindOf(orgs.joinByDomain(h.db, unverified, org.id))).toBe('forbidden:email_not_verified');
+    expect(await outcome(orgs.joinByDomain(h.db, outsider, org.id))).toBe('not_found:not_found');
+    expect(await outcome(orgs.joinByDomain(h.db, unverified, org.id))).toBe('forbidden:email_not_verified');
     const joined = await orgs.joinByDomain(h.db, peter, org.id);
     expect(joined).toMatchObject({ id: org.id, role: 'member', active: true });
-    expect(await kindOf(orgs.joinByDomain(h.db, peter, org.id))).toBe('conflict:already_member');
+    expect(await outcome(orgs.joinByDomain(h.db, peter, org.id))).toBe('conflict:already_member');
     // Once joined, the organisation is no longer suggested.
     expect((await onboarding.onboardingStatus({ db: h.db, clock }, peter)).suggestions).toEqual([]);
   });
@@ -132,8 +121,8 @@ describe('members', () => {
     const list = await members.listMembers(h.db, t.owner);
     const memberRow = list.find((m) => m.userId === t.member.userId)!;
     const ownerRow = list.find((m) => m.role === 'owner')!;
-    expect(await kindOf(members.updateMemberRole(h.db, t.admin, memberRow.id, 'admin'))).toBe('forbidden:owner_only');
-    expect(await kindOf(members.updateMemberRole(h.db, t.owner, ownerRow.id, 'member'))).toBe('forbidden:owner_role_fixed');
+    expect(await outcome(members.updateMemberRole(h.db, t.admin, memberRow.id, 'admin'))).toBe('forbidden:owner_only');
+    expect(await outcome(members.updateMemberRole(h.db, t.owner, ownerRow.id, 'member'))).toBe('forbidden:owner_role_fixed');
     expect((await members.updateMemberRole(h.db, t.owner, memberRow.id, 'admin')).role).toBe('admin');
   });
 
@@ -141,20 +130,20 @@ describe('members', () => {
     const t = await team();
     const list = await members.listMembers(h.db, t.owner);
     const row = (userId: string) => list.find((m) => m.userId === userId)!;
-    expect(await kindOf(members.removeMember(h.db, t.member, row(t.other.userId).id))).toBe('forbidden:insufficient_role');
-    expect(await kindOf(members.removeMember(h.db, t.admin, row(t.owner.userId).id))).toBe('forbidden:cannot_remove_owner');
-    expect(await kindOf(members.removeMember(h.db, t.admin, row(t.admin.userId).id))).toBe('forbidden:owner_only');
+    expect(await outcome(members.removeMember(h.db, t.member, row(t.other.userId).id))).toBe('forbidden:insufficient_role');
+    expect(await outcome(members.removeMember(h.db, t.admin, row(t.owner.userId).id))).toBe('forbidden:cannot_remove_owner');
+    expect(await outcome(members.removeMember(h.db, t.admin, row(t.admin.userId).id))).toBe('forbidden:owner_only');
     await orgs.setActiveOrganization(h.db, t.other, t.org.id);
     await members.removeMember(h.db, t.admin, row(t.other.userId).id);
     expect((await refresh(h.db, t.other)).activeOrganizationId).toBeNull();
-    expect(await kindOf(orgs.resolveOrgCaller(h.db, { ...t.other, activeOrganizationId: t.org.id }))).toBe('forbidden:not_a_member');
+    expect(await outcome(orgs.resolveOrgCaller(h.db, { ...t.other, activeOrganizationId: t.org.id }))).toBe('forbidden:not_a_member');
   });
 
   it('treats a member id of another organisation as not found', async () => {
     const a = await team();
     const b = await team();
     const bMember = (await members.listMembers(h.db, b.owner)).find((m) => m.role === 'member')!;
-    expect(await kindOf(members.removeMember(h.db, a.owner, bMember.id))).toBe('not_found:not_found');
-    expect(await kindOf(members.updateMemberRole(h.db, a.owner, bMember.id, 'admin'))).toBe('not_found:not_found');
+    expect(await outcome(members.removeMember(h.db, a.owner, bMember.id))).toBe('not_found:not_found');
+    expect(await outcome(members.updateMemberRole(h.db, a.owner, bMember.id, 'admin'))).toBe('not_found:not_found');
   });
 });

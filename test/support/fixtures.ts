@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../shared/db/client';
 import { session, user } from '../../shared/db/schema';
 import type { Caller } from '../../shared/domain/caller';
+import { DomainError } from '../../shared/domain/errors';
 import type { Clock } from '../../shared/ports';
 
 /** A clock tests move by hand. */
@@ -31,4 +32,15 @@ export async function makeUser(db: Db, overrides: Partial<{ name: string; email:
 export async function refresh(db: Db, caller: Caller): Promise<Caller> {
   const [s] = await db.select().from(session).where(eq(session.id, caller.sessionId!));
   return { ...caller, activeOrganizationId: s?.activeOrganizationId ?? null };
+}
+
+/** `kind:code` of the DomainError a call fails with, or `ok`: lets a test state the expected refusal in one line. */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return `${e.kind}:${e.code}`;
+    throw e;
+  }
+  return 'ok';
 }

@@ -43,6 +43,28 @@ export interface InvitationDeps {
 const effectiveStatus = (status: string, expiresAt: Date, now: Date): InvitationStatus =>
   status === 'pending' && expiresAt <= now ? 'expired' : (status as InvitationStatus);
 
+type InvitationRow = typeof invitation.$inferSelect;
+
+const invitationView = (inv: InvitationRow, inviterName: string | null, now: Date): InvitationView => ({
+  id: inv.id,
+  email: inv.email,
+  role: (inv.role ?? 'member') as Role,
+  status: effectiveStatus(inv.status, inv.expiresAt, now),
+  expiresAt: inv.expiresAt.toISOString(),
+  createdAt: inv.createdAt.toISOString(),
+  inviterName,
+});
+
+const toPublicView = (r: { inv: InvitationRow; organizationName: string; inviterName: string | null }, now: Date): PublicInvitationView => ({
+  id: r.inv.id,
+  organizationName: r.organizationName,
+  inviterName: r.inviterName,
+  email: r.inv.email,
+  role: (r.inv.role ?? 'member') as Role,
+  status: effectiveStatus(r.inv.status, r.inv.expiresAt, now),
+  expiresAt: r.inv.expiresAt.toISOString(),
+});
+
 export async function listInvitations(
   deps: Pick<InvitationDeps, 'db' | 'clock'>,
   caller: OrgCaller,
@@ -55,17 +77,7 @@ export async function listInvitations(
     .leftJoin(user, eq(user.id, invitation.inviterId))
     .where(eq(invitation.organizationId, caller.organizationId))
     .orderBy(desc(invitation.createdAt), desc(invitation.id));
-  return rows
-    .map(({ inv, inviterName }) => ({
-      id: inv.id,
-      email: inv.email,
-      role: (inv.role ?? 'member') as Role,
-      status: effectiveStatus(inv.status, inv.expiresAt, now),
-      expiresAt: inv.expiresAt.toISOString(),
-      createdAt: inv.createdAt.toISOString(),
-      inviterName,
-    }))
-    .filter((v) => !status || v.status === status);
+  return rows.map(({ inv, inviterName }) => invitationView(inv, inviterName, now)).filter((v) => !status || v.status === status);
 }
 
 export async function invite(
@@ -120,15 +132,7 @@ export async function invite(
       org.id,
     );
     await enqueue(tx, 'org.event', { organizationId: org.id, type: 'invitation.created', data: { invitationId: id, email, role: input.role } }, org.id);
-    return {
-      id: row.id,
-      email: row.email,
-      role: input.role,
-      status: 'pending',
-      expiresAt: row.expiresAt.toISOString(),
-      createdAt: row.createdAt.toISOString(),
-      inviterName: caller.name,
-    };
+    return invitationView(row, caller.name, now);
   });
 }
 
@@ -149,15 +153,7 @@ export async function revokeInvitation(deps: Pick<InvitationDeps, 'db' | 'clock'
     }
     await enqueue(tx, 'org.event', { organizationId: caller.organizationId, type: 'invitation.revoked', data: { invitationId } }, caller.organizationId);
     const [inviter] = await tx.select({ name: user.name }).from(user).where(eq(user.id, row.inviterId));
-    return {
-      id: row.id,
-      email: row.email,
-      role: (row.role ?? 'member') as Role,
-      status: 'revoked',
-      expiresAt: row.expiresAt.toISOString(),
-      createdAt: row.createdAt.toISOString(),
-      inviterName: inviter?.name ?? null,
-    };
+    return invitationView(row, inviter?.name ?? null, deps.clock.now());
   });
 }
 
@@ -171,35 +167,20 @@ export async function getPublicInvitation(deps: Pick<InvitationDeps, 'db' | 'clo
     .where(eq(invitation.id, invitationId))
     .limit(1);
   if (!row) throw notFound('Invitation');
-  return {
-    id: row.inv.id,
-    organizationName: row.organizationName,
-    inviterName: row.inviterName,
-    email: row.inv.email,
-    role: (row.inv.role ?? 'member') as Role,
-    status: effectiveStatus(row.inv.status, row.inv.expiresAt, deps.clock.now()),
-    expiresAt: row.inv.expiresAt.toISOString(),
-  };
+  return toPublicView(row, deps.clock.now());
 }
 
 /** Pending, unexpired invitations addressed to the caller (shown during onboarding). */
 export async function invitationsFor(deps: Pick<InvitationDeps, 'db' | 'clock'>, caller: Caller): Promise<PublicInvitationView[]> {
+  const now = deps.clock.now();
   const rows = await deps.db
     .select({ inv: invitation, organizationName: organization.name, inviterName: user.name })
     .from(invitation)
     .innerJoin(organization, eq(organization.id, invitation.organizationId))
     .leftJoin(user, eq(user.id, invitation.inviterId))
-    .where(and(eq(invitation.email, caller.email.toLowerCase()), eq(invitation.status, 'pending'), gt(invitation.expiresAt, deps.clock.now())))
+    .where(and(eq(invitation.email, caller.email.toLowerCase()), eq(invitation.status, 'pending'), gt(invitation.expiresAt, now)))
     .orderBy(desc(invitation.createdAt));
-  return rows.map((r) => ({
-    id: r.inv.id,
-    organizationName: r.organizationName,
-    inviterName: r.inviterName,
-    email: r.inv.email,
-    role: (r.inv.role ?? 'member') as Role,
-    status: 'pending' as const,
-    expiresAt: r.inv.expiresAt.toISOString(),
-  }));
+  return rows.map((r) => toPublicView(r, now));
 }
 
 /**
