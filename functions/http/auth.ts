@@ -3,11 +3,12 @@ import { errorResult } from '../../shared/http/errors';
 import { withRequestLog } from '../../shared/http/api';
 import { fromResponse, toRequest } from '../../shared/http/auth-bridge';
 import type { HttpEvent } from '../../shared/http/types';
+import { createAuth } from '../../shared/auth/auth';
 import { getContainer } from '../../shared/runtime/container';
 
 /** better-auth's own routes under /api/auth, passed through as web-standard requests. */
 export const handler = withRequestLog('auth', async (event, _context, logger) => {
-    const c = await getContainer();
+    const c = await getContainer({ createAuth });
     try {
       rejectMalformedJson(event);
       const res = await c.auth.handler(toRequest(event, c.config.publicUrl));

@@ -4,6 +4,7 @@ import { resolveCaller } from '../../shared/http/caller';
 import { resolveOrgCaller } from '../../shared/domain/orgs/organizations';
 import { findConnection, forgetConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
 import { WebSocketEvent, type WebSocketResult } from '../../shared/realtime/event';
+import { createAuth } from '../../shared/auth/auth';
 import { getContainer, type Container } from '../../shared/runtime/container';
 
 /** Browsers cannot set headers on a WebSocket: they send the session cookie, or `?token=` with a session token. */
@@ -59,7 +60,7 @@ async function message(c: Container, event: WebSocketEvent): Promise<WebSocketRe
 
 /** $connect, $disconnect and $default of the WebSocket API. */
 export const handler = async (raw: unknown): Promise<WebSocketResult> => {
-  const c = await getContainer();
+  const c = await getContainer({ createAuth });
   const parsed = WebSocketEvent.safeParse(raw);
   if (!parsed.success) {
     c.logger.warn({ issues: parsed.error.issues.slice(0, 5) }, 'malformed websocket event');

@@ -5,6 +5,7 @@ import type { Caller, OrgCaller } from '../domain/caller';
 import { DomainError, forbidden, unauthenticated, validationFailed } from '../domain/errors';
 import { resolveOrgCaller } from '../domain/orgs/organizations';
 import { isSuperAdmin } from '../domain/admin/super-admins';
+import { createAuth } from '../auth/auth';
 import { getContainer, type Container } from '../runtime/container';
 import type { Logger } from '../runtime/logger';
 import { resolveCaller } from './caller';
@@ -115,7 +116,7 @@ async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Pro
     });
   }
   const { b: binding, m } = hit;
-  const c = await getContainer();
+  const c = await getContainer({ createAuth });
   const headers = requestHeaders(event);
   const { caller, org } = await authorise(binding, c, headers);
   const params = parsePart(binding.contract.params, decodeParams(binding.paramNames, m!), 'params');
@@ -146,7 +147,7 @@ export function withRequestLog(
   handle: (event: HttpEvent, context: Context, logger: Logger) => Promise<HttpResult>,
 ): (event: HttpEvent, context: Context) => Promise<HttpResult> {
   return async (event, context) => {
-    const c = await getContainer();
+    const c = await getContainer({ createAuth });
     const started = Date.now();
     const logger = c.logger.child({ area, requestId: event.requestContext.requestId });
     const result = await handle(event, context, logger);

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Db, DbHandle } from '../db/client';
 import type { Clock, KeysPort, MailerPort, ObjectsPort, QueuePort, SocketsPort, WorkflowsPort } from '../ports';
 import type { Logger } from './logger';
-import type { Auth } from '../auth/auth';
+import type { Auth, AuthDeps } from '../auth/auth';
 
 /**
  * Everything a handler needs, built once per process (the embedded runtime) or per Lambda cold start (AWS).
@@ -38,11 +38,17 @@ export function setContainer(container: Container | undefined): void {
   building = undefined;
 }
 
-/** The installed container, or (on Lambda) the AWS one, built on first use. */
-export async function getContainer(): Promise<Container> {
+/** How a function that serves sessions builds better-auth; passed by those functions only, so others never bundle it. */
+export type AuthFactory = (deps: AuthDeps) => Auth;
+
+/**
+ * The installed container, or (on Lambda) the AWS one, built on first use. Functions that authenticate callers pass
+ * `createAuth`; queue consumers and schedules do not, which keeps better-auth out of their bundles.
+ */
+export async function getContainer(needs: { createAuth?: AuthFactory } = {}): Promise<Container> {
   if (installed) return installed;
   building ??= import('../adapters/aws/container').then(async (m) => {
-    const built = await m.createAwsContainer();
+    const built = await m.createAwsContainer({ createAuth: needs.createAuth });
     installed = built;
     return built;
   });

@@ -3,7 +3,7 @@ import { createDb, type DbHandle } from '../../db/client';
 import { enqueue } from '../../domain/outbox/outbox';
 import { dispatchOutbox } from '../../domain/outbox/dispatch';
 import { systemClock, type Clock } from '../../ports';
-import type { Container } from '../../runtime/container';
+import type { AuthFactory, Container } from '../../runtime/container';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { ApiGatewaySockets } from './api-gateway-sockets';
 import { databaseUrlFromSecret } from './database-url';
@@ -31,6 +31,8 @@ export interface AwsContainerOptions {
   secrets?: SecretsManagerSecrets;
   logger?: Logger;
   clock?: Clock;
+  /** Builds better-auth; only functions that authenticate callers pass it (see getContainer). */
+  createAuth?: AuthFactory;
   /** Opens the database at a URL; by default postgres.js with a small pool. */
   openDatabase?: (url: string) => Promise<DbHandle>;
 }
@@ -78,9 +80,8 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     auth: undefined as never,
   };
 
-  if (authSecret) {
-    const { createAuth } = await import('../../auth/auth');
-    container.auth = createAuth({
+  if (authSecret && options.createAuth) {
+    container.auth = options.createAuth({
       db,
       config,
       logger,
@@ -92,7 +93,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
       },
     });
   } else {
-    // Queue consumers and schedules have no signing secret; a clear error beats a session signed with nothing.
+    // Queue consumers and schedules neither get the signing secret nor bundle better-auth; a clear error if one asks.
     Object.defineProperty(container, 'auth', {
       enumerable: true,
       get: () => {

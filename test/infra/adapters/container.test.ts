@@ -2,6 +2,7 @@ import { ConfigError } from '../../../shared/config';
 import { createDb, type DbHandle } from '../../../shared/db/client';
 import { ApiGatewaySockets } from '../../../shared/adapters/aws/api-gateway-sockets';
 import { createAwsContainer } from '../../../shared/adapters/aws/container';
+import { createAuth } from '../../../shared/auth/auth';
 import { KmsKeys } from '../../../shared/adapters/aws/kms-keys';
 import { S3Objects } from '../../../shared/adapters/aws/s3-objects';
 import { SecretsManagerSecrets } from '../../../shared/adapters/aws/secrets';
@@ -74,7 +75,7 @@ describe('createAwsContainer', () => {
 
   it('connects through the proxy with the secret’s credentials, over TLS', async () => {
     const { secrets, sent } = fakeSecrets();
-    const c = await createAwsContainer({ env: lambdaEnv(), secrets, logger, openDatabase });
+    const c = await createAwsContainer({ env: lambdaEnv(), secrets, logger, openDatabase, createAuth });
     expect(urls).toEqual([
       'postgres://proliferate:p%40ss%2Fw%3Ard@proxy.proxy-abc.eu-west-1.rds.amazonaws.com:5432/proliferate?sslmode=require',
     ]);
@@ -84,7 +85,7 @@ describe('createAwsContainer', () => {
 
   it('wires every port on its AWS adapter, and auth with the signing secret', async () => {
     const { secrets } = fakeSecrets();
-    const c = await createAwsContainer({ env: lambdaEnv(), secrets, logger, openDatabase });
+    const c = await createAwsContainer({ env: lambdaEnv(), secrets, logger, openDatabase, createAuth });
     expect(c.config.PROLIFERATE_RUNTIME).toBe('aws');
     expect(c.config.publicUrl).toBe('https://app.example.com');
     expect(c.queue).toBeInstanceOf(SqsQueue);
