@@ -49,6 +49,9 @@ export const routes: Routes = [
     path: '',
     component: Shell,
     canActivate: [signedInGuard, activeOrgGuard],
+    // Who is signed in can change while the URL stays inside the shell (a super-admin starts impersonating someone,
+    // whose session has no active organisation yet): check again on every navigation, not only on entering it.
+    runGuardsAndResolvers: 'always',
     children: [
       {
         path: '',

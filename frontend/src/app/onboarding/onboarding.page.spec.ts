@@ -20,7 +20,7 @@ describe('OnboardingPage', () => {
   let harness: RouterTestingHarness;
   let root: HTMLElement;
 
-  async function open(state: Onboarding): Promise<void> {
+  async function open(state: Onboarding, who = newcomer): Promise<void> {
     TestBed.configureTestingModule({
       providers: [
         provideHttpClient(),
@@ -28,10 +28,11 @@ describe('OnboardingPage', () => {
         provideRouter([
           { path: 'onboarding', component: OnboardingPage },
           { path: '', component: Dashboard },
+          { path: 'admin', component: Dashboard },
         ]),
       ],
     });
-    await signIn(newcomer, []);
+    await signIn(who, []);
     harness = await RouterTestingHarness.create();
     const navigation = harness.navigateByUrl('/onboarding');
     (await nextRequest('/api/onboarding')).flush(state);
@@ -81,6 +82,23 @@ describe('OnboardingPage', () => {
     flushError(await nextRequest('/api/orgs'), 409, errorBody('CONFLICT', 'Slug taken', [{ field: 'body.slug', message: 'This slug is taken' }]));
     await settle(harness.fixture);
     expect(root.textContent).toContain('This slug is taken');
+  });
+
+  it('shows no impersonation banner to the person themselves', async () => {
+    await open(fresh);
+    expect(root.querySelector('[data-testid="impersonation-banner"]')).toBeNull();
+  });
+
+  it('keeps the impersonation banner, and the way back, for a super-admin impersonating someone without an organisation', async () => {
+    await open(fresh, me({ activeOrganizationId: null, impersonatedBy: 'user_admin' }));
+    const banner = root.querySelector('[data-testid="impersonation-banner"]');
+    expect(banner?.textContent).toContain('ada@acme.test');
+
+    root.querySelector<HTMLButtonElement>('[data-testid="stop-impersonating"]')!.click();
+    (await nextRequest({ method: 'POST', url: '/api/admin/stop-impersonating' })).flush({ ok: true });
+    await answerSession(me({ isSuperAdmin: true }), [org()]);
+    await settle(harness.fixture);
+    expect(TestBed.inject(Router).url).toBe('/admin');
   });
 
   it('offers pending invitations and domain matches, and joins one', async () => {

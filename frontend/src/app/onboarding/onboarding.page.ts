@@ -15,6 +15,7 @@ import { SessionStore } from '../core/session.store';
 import { Brand } from '../shared/brand.component';
 import { ErrorBanner } from '../shared/error-banner.component';
 import { Icon } from '../shared/icon.component';
+import { ImpersonationBanner } from '../shell/impersonation-banner.component';
 import { SLUG_MESSAGE, SLUG_PATTERN } from '../shared/patterns';
 import { applyServerErrors, controlError } from '../shared/server-errors';
 
@@ -34,8 +35,11 @@ import { applyServerErrors, controlError } from '../shared/server-errors';
     Brand,
     ErrorBanner,
     Icon,
+    ImpersonationBanner,
   ],
   template: `
+    <!-- A super-admin impersonating someone without an organisation lands here: keep the way back in sight. -->
+    <app-impersonation-banner />
     <main class="auth-page onboarding">
       <div class="onboarding-top">
         <app-brand class="auth-brand" />
@@ -164,6 +168,17 @@ import { applyServerErrors, controlError } from '../shared/server-errors';
     </main>
   `,
   styles: `
+    :host {
+      display: flex;
+      flex-direction: column;
+      min-height: 100vh;
+      min-height: 100dvh;
+    }
+    /* The page fills what the impersonation banner (if any) leaves, instead of a full screen below it. */
+    .auth-page.onboarding {
+      flex: 1;
+      min-height: 0;
+    }
     .onboarding-top {
       width: min(100%, 560px);
       display: flex;
