@@ -12,7 +12,7 @@ export interface HttpRoute {
 }
 
 /** What a function may touch; the CDK grants exactly these, the runtime wires exactly these. */
-export type Access = 'db' | 'queues' | 'sockets' | 'objects' | 'mail' | 'workflows' | 'keys' | 'scheduler';
+export type Access = 'db' | 'queues' | 'sockets' | 'objects' | 'mail' | 'workflows' | 'keys' | 'scheduler' | 'sandboxes';
 
 export interface ScheduleSpec {
   name: string;
@@ -59,6 +59,8 @@ export interface StateMachineSpec {
 export const queues = {
   mail: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5, batchSize: 10 },
   events: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10 },
+  /** Sandbox lifecycle commands: one at a time per message, minutes each at most. */
+  sessions: { visibilityTimeoutSeconds: 900, maxReceiveCount: 3, batchSize: 1 },
 } satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -130,9 +132,52 @@ export const functions = {
   },
   realtime: {
     entry: 'functions/ws/realtime.ts',
-    description: 'WebSocket connections: authorise, record, route messages',
+    description: 'WebSocket connections of dashboards, CLIs and sandbox daemons: authorise, log and relay session events',
     ws: ['$connect', '$disconnect', '$default'],
-    access: ['db', 'sockets'],
+    access: ['db', 'sockets', 'queues', 'sandboxes'],
+  },
+  sessions: {
+    entry: 'functions/http/sessions.ts',
+    description: 'Sessions: create, list, rename, delete, pause, resume, snapshot, prompts, event log',
+    http: [
+      { method: 'GET', path: '/api/sessions' },
+      { method: 'POST', path: '/api/sessions' },
+      { method: 'GET', path: '/api/sessions/{sessionId}' },
+      { method: 'PATCH', path: '/api/sessions/{sessionId}' },
+      { method: 'DELETE', path: '/api/sessions/{sessionId}' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/pause' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/resume' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/snapshot' },
+      { method: 'GET', path: '/api/sessions/{sessionId}/status' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/message' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/cancel' },
+      { method: 'GET', path: '/api/sessions/{sessionId}/events' },
+    ],
+    access: ['db', 'queues', 'sockets', 'sandboxes'],
+  },
+  sandboxApi: {
+    entry: 'functions/http/sandbox-api.ts',
+    description: "The in-sandbox daemon's API: bootstrap and platform tools (sandbox token)",
+    http: [
+      { method: 'GET', path: '/api/sandbox/bootstrap' },
+      { method: 'POST', path: '/api/sandbox/tools/{tool}' },
+    ],
+    access: ['db', 'queues', 'sockets', 'objects', 'sandboxes'],
+    timeoutSeconds: 120,
+  },
+  sessionWorker: {
+    entry: 'functions/queues/session-worker.ts',
+    description: 'Sandbox lifecycle: start, pause, snapshot, migrate, terminate',
+    queue: 'sessions',
+    access: ['db', 'sockets', 'queues', 'objects', 'sandboxes'],
+    timeoutSeconds: 840,
+    memoryMb: 1024,
+  },
+  sessionSweeper: {
+    entry: 'functions/schedules/session-sweeper.ts',
+    description: 'Migrates expiring sessions, pauses idle and orphaned ones, fails stuck starts',
+    schedules: [{ name: 'session-sweep', expression: 'rate(1 minute)' }],
+    access: ['db', 'queues'],
   },
   mailSender: {
     entry: 'functions/queues/mail-sender.ts',

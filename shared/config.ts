@@ -45,6 +45,23 @@ const schema = z.object({
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** How long `npm start` lets in-flight work finish on SIGTERM/SIGINT. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Where new sessions' sandboxes run: on this machine (local), E2B, or Modal. */
+  SANDBOX_PROVIDER: z.enum(['local', 'e2b', 'modal']).default('local'),
+  /** How a sandbox reaches this server (the daemon connects out to it); defaults to PUBLIC_URL. */
+  SANDBOX_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  E2B_API_KEY: z.string().min(1).optional(),
+  E2B_TEMPLATE: z.string().min(1).default('base'),
+  MODAL_TOKEN_ID: z.string().min(1).optional(),
+  MODAL_TOKEN_SECRET: z.string().min(1).optional(),
+  MODAL_APP_NAME: z.string().min(1).default('proliferate'),
+  /** The OpenAI-compatible endpoint the built-in agent uses (the LLM proxy, or any compatible API). */
+  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  /** On resume, pull repos whose last fetch is older than this (0: always). */
+  GIT_PULL_CADENCE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(0),
+  /** Minutes without activity and without viewers before a session is snapshotted and paused. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** AWS only: names of the resources the CDK app created, passed to every function. */
   AWS_REGION: z.string().optional(),
   QUEUE_URLS: z.string().optional(),

@@ -1,11 +1,17 @@
+import * as z from 'zod';
 import { ClientMessage } from '../../shared/contracts/ws';
+import { DaemonMessage, ViewerMessage } from '../../shared/contracts/session-events';
+import { DomainError } from '../../shared/domain/errors';
+import { onDaemonMessage, onViewerMessage } from '../../shared/realtime/session-gateway';
 import { zodFields } from '../../shared/http/errors';
-import { resolveCaller } from '../../shared/http/caller';
+import { resolveCaller, verifySandboxCaller } from '../../shared/http/caller';
 import { resolveOrgCaller } from '../../shared/domain/orgs/organizations';
 import { findConnection, forgetConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
 import { WebSocketEvent, type WebSocketResult } from '../../shared/realtime/event';
 import { createAuth } from '../../shared/auth/auth';
 import { getContainer, type Container } from '../../shared/runtime/container';
+import { eq } from 'drizzle-orm';
+import { sessionSubscription } from '../../shared/db/schema';
 
 /** Browsers cannot set headers on a WebSocket: they send the session cookie, or `?token=` with a session token. */
 function credentials(event: WebSocketEvent): Headers {
@@ -17,6 +23,21 @@ function credentials(event: WebSocketEvent): Headers {
 }
 
 async function connect(c: Container, event: WebSocketEvent): Promise<WebSocketResult> {
+  const sandboxToken = event.queryStringParameters?.sandboxToken;
+  if (sandboxToken) {
+    // A daemon: its token names one session and one sandbox, which must still be the session's current one.
+    const sandbox = await verifySandboxCaller(c, sandboxToken);
+    if (!sandbox) return { statusCode: 401, body: 'invalid sandbox token' };
+    await recordConnection(c.db, {
+      connectionId: event.requestContext.connectionId,
+      kind: 'sandbox',
+      userId: null,
+      organizationId: sandbox.organizationId,
+      sessionId: sandbox.sessionId,
+      sandboxId: sandbox.sandboxId,
+    });
+    return { statusCode: 200 };
+  }
   const caller = await resolveCaller(c, credentials(event)).catch(() => null);
   if (!caller) return { statusCode: 401, body: 'unauthenticated' };
   const org = await resolveOrgCaller(c.db, caller).catch(() => null);
@@ -42,11 +63,26 @@ async function message(c: Container, event: WebSocketEvent): Promise<WebSocketRe
     await sendTo(c, connectionId, { type: 'error', code: 'validation_failed', message: 'Messages are JSON', fields: [{ field: 'body', message: 'must be valid JSON' }] });
     return { statusCode: 200 };
   }
-  const parsed = ClientMessage.safeParse(body);
-  if (!parsed.success) {
-    await sendTo(c, connectionId, { type: 'error', code: 'validation_failed', message: 'Unknown or malformed message', fields: zodFields(parsed.error, 'body') });
+  if (connection.kind === 'sandbox') {
+    const msg = DaemonMessage.safeParse(body);
+    if (!msg.success) return reject(c, connectionId, msg.error);
+    await onDaemonMessage(c, connection, msg.data);
     return { statusCode: 200 };
   }
+  const type = (body as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && ViewerMessage.options.some((o) => o.shape.type.value === type)) {
+    const msg = ViewerMessage.safeParse(body);
+    if (!msg.success) return reject(c, connectionId, msg.error);
+    try {
+      await onViewerMessage(c, connection, msg.data);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      await sendTo(c, connectionId, { type: 'error', code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) });
+    }
+    return { statusCode: 200 };
+  }
+  const parsed = ClientMessage.safeParse(body);
+  if (!parsed.success) return reject(c, connectionId, parsed.error);
   switch (parsed.data.type) {
     case 'ping':
       await sendTo(c, connectionId, { type: 'pong', id: parsed.data.id });
@@ -55,6 +91,11 @@ async function message(c: Container, event: WebSocketEvent): Promise<WebSocketRe
       await sendTo(c, connectionId, { type: 'hello', connectionId, userId: connection.userId, organizationId: connection.organizationId });
       break;
   }
+  return { statusCode: 200 };
+}
+
+async function reject(c: Container, connectionId: string, error: z.ZodError): Promise<WebSocketResult> {
+  await sendTo(c, connectionId, { type: 'error', code: 'validation_failed', message: 'Unknown or malformed message', fields: zodFields(error, 'body') });
   return { statusCode: 200 };
 }
 
@@ -73,6 +114,7 @@ export const handler = async (raw: unknown): Promise<WebSocketResult> => {
         return await connect(c, event);
       case 'DISCONNECT':
         await forgetConnection(c.db, event.requestContext.connectionId);
+        await c.db.delete(sessionSubscription).where(eq(sessionSubscription.connectionId, event.requestContext.connectionId));
         return { statusCode: 200 };
       case 'MESSAGE':
         return await message(c, event);

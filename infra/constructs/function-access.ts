@@ -135,6 +135,13 @@ export function grantManifestAccess(
         allow(['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]);
         break;
       }
+      case 'sandboxes': {
+        // Sandbox tokens are signed with a key derived from the auth secret; providers' credentials come as settings.
+        const secret = need(resources.authSecret, access);
+        env.AUTH_SECRET_ARN = secret.secretArn;
+        allow(['secretsmanager:GetSecretValue'], [secret.secretArn]);
+        break;
+      }
       case 'scheduler': {
         const group = need(resources.scheduleGroupName, access);
         env.SCHEDULE_GROUP = group;

@@ -18,6 +18,7 @@ import { LocalQueue, QueueWorker } from './queue';
 import { LocalScheduler } from './scheduler';
 import { LocalWorkflows } from './asl-runner';
 import { dataDirSecret } from './secret';
+import { localSandboxes } from './sandboxes';
 import { loadStateMachines } from './state-machines';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -118,6 +119,8 @@ export class LocalRuntime {
       keys: new LocalKeys(dataDir, { logger }),
       mailer: new DevMailer(db, config.MAIL_FROM, logger.child({ component: 'mail' })),
       auth: undefined as never,
+      sandboxSecret: dataDirSecret(dataDir, 'sandbox-secret'),
+      sandboxes: localSandboxes(config, dataDir, logger),
       outboxWritten: () => dispatchKick(),
     };
     container.auth = createAuth({

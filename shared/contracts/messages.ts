@@ -23,9 +23,19 @@ export const OrgEvent = z.object({
 });
 export type OrgEvent = z.infer<typeof OrgEvent>;
 
+/** A lifecycle command for the session worker: sandboxes take seconds to minutes, so never inside a request. */
+export const SessionCommandMessage = z.object({
+  sessionId: z.string(),
+  organizationId: z.string(),
+  command: z.enum(['start', 'pause', 'snapshot', 'migrate', 'terminate']),
+  reason: z.string().max(100).optional(),
+});
+export type SessionCommandMessage = z.infer<typeof SessionCommandMessage>;
+
 export const outboxTopics = {
   'mail.send': { payload: MailTemplate, queue: 'mail' },
   'org.event': { payload: OrgEvent, queue: 'events' },
+  'session.command': { payload: SessionCommandMessage, queue: 'sessions' },
 } as const;
 export type OutboxTopic = keyof typeof outboxTopics;
 

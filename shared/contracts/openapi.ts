@@ -3,6 +3,8 @@ import { adminRoutes } from './admin';
 import { devMailRoutes } from './dev-mail';
 import { metaRoutes } from './meta';
 import { orgRoutes } from './orgs';
+import { sandboxRoutes } from './sandbox-routes';
+import { sessionRoutes } from './sessions';
 import { ErrorReply, type RouteContract } from './route';
 
 export const allRoutes: Record<string, Record<string, RouteContract>> = {
@@ -10,6 +12,8 @@ export const allRoutes: Record<string, Record<string, RouteContract>> = {
   orgs: orgRoutes,
   admin: adminRoutes,
   devMail: devMailRoutes,
+  sessions: sessionRoutes,
+  sandbox: sandboxRoutes,
 };
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
@@ -36,7 +40,7 @@ export function openApiDocument(version: string, serverUrl: string) {
         operationId: `${tag}.${operationId}`,
         tags: [tag],
         summary: c.summary,
-        security: c.access === 'public' ? [] : [{ session: [] }, { apiKey: [] }],
+        security: c.access === 'public' ? [] : c.access === 'sandbox' ? [{ sandboxToken: [] }] : [{ session: [] }, { apiKey: [] }],
         parameters: parameters(c),
         ...(hasBody ? { requestBody: { required: true, content: { 'application/json': { schema: schema(c.body, 'input') } } } } : {}),
         responses: {
@@ -58,6 +62,7 @@ export function openApiDocument(version: string, serverUrl: string) {
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' },
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        sandboxToken: { type: 'http', scheme: 'bearer', description: "A sandbox daemon's token (one session, one sandbox)" },
       },
     },
     paths,

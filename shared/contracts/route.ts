@@ -1,8 +1,11 @@
 import * as z from 'zod';
 import type { HttpMethod } from '../../infra/manifest';
 
-/** Who may call a route: anyone, a signed-in user, a member of the active organisation, or a super-admin. */
-export type Access = 'public' | 'user' | 'org' | 'superAdmin';
+/**
+ * Who may call a route: anyone, a signed-in user, a member of the active organisation, a super-admin, or the daemon
+ * of a session's current sandbox (with its sandbox token).
+ */
+export type Access = 'public' | 'user' | 'org' | 'superAdmin' | 'sandbox';
 export type Role = 'owner' | 'admin' | 'member';
 
 export interface RouteContract<

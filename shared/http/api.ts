@@ -8,7 +8,7 @@ import { isSuperAdmin } from '../domain/admin/super-admins';
 import { createAuth } from '../auth/auth';
 import { getContainer, type Container } from '../runtime/container';
 import type { Logger } from '../runtime/logger';
-import { resolveCaller } from './caller';
+import { resolveCaller, resolveSandboxCaller, type SandboxCaller } from './caller';
 import { errorResult, zodFields } from './errors';
 import { HttpReply, json, requestHeaders, type HttpEvent, type HttpResult } from './types';
 
@@ -22,6 +22,8 @@ export interface RouteInput<C extends RouteContract> {
   caller: C extends RouteContract<z.ZodType, z.ZodType, z.ZodType, z.ZodType, 'public'> ? Caller | null : Caller;
   /** For `org` routes: the caller in their verified organisation. */
   org: C extends RouteContract<z.ZodType, z.ZodType, z.ZodType, z.ZodType, 'org'> ? OrgCaller : OrgCaller | null;
+  /** For `sandbox` routes: the session and sandbox the token names (verified current). */
+  sandbox: C extends RouteContract<z.ZodType, z.ZodType, z.ZodType, z.ZodType, 'sandbox'> ? SandboxCaller : SandboxCaller | null;
   c: Container;
   headers: Headers;
   event: HttpEvent;
@@ -84,9 +86,14 @@ function decodeParams(names: string[], match: RegExpMatchArray): Record<string, 
   return params;
 }
 
-async function authorise(binding: Binding, c: Container, headers: Headers): Promise<{ caller: Caller | null; org: OrgCaller | null }> {
+async function authorise(
+  binding: Binding,
+  c: Container,
+  headers: Headers,
+): Promise<{ caller: Caller | null; org: OrgCaller | null; sandbox?: SandboxCaller }> {
   const { access, roles } = binding.contract;
   if (access === 'public') return { caller: await resolveCaller(c, headers).catch(() => null), org: null };
+  if (access === 'sandbox') return { caller: null, org: null, sandbox: await resolveSandboxCaller(c, headers) };
   const caller = await resolveCaller(c, headers);
   if (!caller) throw unauthenticated();
   if (access === 'superAdmin' && !(await isSuperAdmin(c.db, caller, c.config.SUPER_ADMIN_EMAILS))) {
@@ -118,11 +125,11 @@ async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Pro
   const { b: binding, m } = hit;
   const c = await getContainer({ createAuth });
   const headers = requestHeaders(event);
-  const { caller, org } = await authorise(binding, c, headers);
+  const { caller, org, sandbox } = await authorise(binding, c, headers);
   const params = parsePart(binding.contract.params, decodeParams(binding.paramNames, m!), 'params');
   const query = parsePart(binding.contract.query, event.queryStringParameters ?? {}, 'query');
   const body = parsePart(binding.contract.body, readBody(event, binding.contract), 'body');
-  const out = await binding.run({ params, query, body, caller, org, c, headers, event, logger } as RouteInput<RouteContract>);
+  const out = await binding.run({ params, query, body, caller, org, sandbox: sandbox ?? null, c, headers, event, logger } as RouteInput<RouteContract>);
   if (out instanceof HttpReply) {
     return json(out.status, out.body, { cookies: out.cookies.length ? out.cookies : undefined, headers: out.headers });
   }

@@ -1,8 +1,10 @@
 import * as z from 'zod';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { API_KEY_PREFIX } from '../auth/auth';
 import { user } from '../db/schema';
 import type { Caller } from '../domain/caller';
+import { sandboxSession } from '../db/schema';
+import { verifySandboxToken } from '../domain/sessions/sandbox-token';
 import { DomainError } from '../domain/errors';
 import type { Container } from '../runtime/container';
 
@@ -57,4 +59,33 @@ export async function resolveCaller(c: Container, headers: Headers): Promise<Cal
     via: 'session',
     impersonatedBy: s.impersonatedBy ?? null,
   };
+}
+
+/** The daemon of a session's current sandbox, established from its sandbox token. */
+export interface SandboxCaller {
+  sessionId: string;
+  sandboxId: string;
+  organizationId: string;
+}
+
+/**
+ * A sandbox token is valid only while it names the session's current sandbox: a daemon left behind by a migration or
+ * a pause cannot act on the session any more.
+ */
+export async function verifySandboxCaller(c: Container, token: string): Promise<SandboxCaller | null> {
+  const claims = verifySandboxToken(c.sandboxSecret, token);
+  if (!claims) return null;
+  const [row] = await c.db
+    .select({ organizationId: sandboxSession.organizationId })
+    .from(sandboxSession)
+    .where(and(eq(sandboxSession.id, claims.sessionId), eq(sandboxSession.sandboxId, claims.sandboxId)))
+    .limit(1);
+  return row ? { ...claims, organizationId: row.organizationId } : null;
+}
+
+export async function resolveSandboxCaller(c: Container, headers: Headers): Promise<SandboxCaller> {
+  const token = headers.get('authorization')?.match(/^Bearer\s+(sbx\.\S+)$/)?.[1];
+  const caller = token ? await verifySandboxCaller(c, token) : null;
+  if (!caller) throw new DomainError('unauthenticated', 'invalid_sandbox_token', 'A valid sandbox token for the current sandbox is required');
+  return caller;
 }

@@ -7,11 +7,11 @@ import type { Logger } from '../runtime/logger';
 
 export async function recordConnection(
   db: Db,
-  row: { connectionId: string; kind: 'user' | 'sandbox'; userId: string | null; organizationId: string | null; sessionId?: string | null },
+  row: { connectionId: string; kind: 'user' | 'sandbox'; userId: string | null; organizationId: string | null; sessionId?: string | null; sandboxId?: string | null },
 ): Promise<void> {
   await db
     .insert(wsConnection)
-    .values({ ...row, sessionId: row.sessionId ?? null })
+    .values({ ...row, sessionId: row.sessionId ?? null, sandboxId: row.sandboxId ?? null })
     .onConflictDoUpdate({ target: wsConnection.connectionId, set: { userId: row.userId, organizationId: row.organizationId } });
 }
 

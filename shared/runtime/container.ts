@@ -3,6 +3,7 @@ import type { Db, DbHandle } from '../db/client';
 import type { Clock, KeysPort, MailerPort, ObjectsPort, QueuePort, SocketsPort, WorkflowsPort } from '../ports';
 import type { Logger } from './logger';
 import type { Auth, AuthDeps } from '../auth/auth';
+import type { SandboxProvider, SandboxProviderKind } from '../sandbox/provider';
 
 /**
  * Everything a handler needs, built once per process (the embedded runtime) or per Lambda cold start (AWS).
@@ -26,6 +27,10 @@ export interface Container {
    * (locally a nudge to the dispatcher; on Lambda a bounded, best-effort publish before the reply).
    */
   outboxWritten(): Promise<void> | void;
+  /** Signs sandbox tokens (one per session and sandbox). */
+  sandboxSecret: string;
+  /** Sandbox providers and the daemon they start; only the functions that manage sandboxes use them. */
+  sandboxes: SandboxesRuntime;
   /** Health of the runtime's own parts (queue workers, scheduler, workflows, sockets), reported by /api/health. */
   runtimeChecks?(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
@@ -53,4 +58,13 @@ export async function getContainer(needs: { createAuth?: AuthFactory } = {}): Pr
     return built;
   });
   return building;
+}
+
+export interface SandboxesRuntime {
+  defaultProvider: SandboxProviderKind;
+  provider(kind: SandboxProviderKind): SandboxProvider;
+  /** The built daemon the providers copy into sandboxes, and its version (part of every snapshot key). */
+  daemon(): Promise<{ path: string; version: string }>;
+  /** How a daemon inside a sandbox reaches the platform. */
+  endpoints: { apiUrl: string; wsUrl: string };
 }

@@ -19,6 +19,7 @@ beforeAll(async () => {
   a.memberId = (await alice.get('/api/org/members')).body.members.find((m: any) => m.email === 'carol@a.example').id;
   a.invitationId = (await alice.post('/api/org/invitations', { email: 'dave@a.example', role: 'member' })).body.id;
   a.keyId = (await alice.post('/api/api-keys', { name: 'a-key' })).body.id;
+  a.sessionId = (await alice.post('/api/sessions', { sandboxMode: 'deferred', title: 'A session' })).body.id;
   for (const [k, v] of Object.entries(a)) if (!v) throw new Error(`setup failed: ${k}`);
 });
 afterAll(async () => rt?.stop());
@@ -31,12 +32,23 @@ const crossTenant: Record<string, (c: Client) => ReturnType<Client['request']>> 
   'DELETE /api/org/members/{memberId}': (c) => c.delete(`/api/org/members/${a.memberId}`),
   'DELETE /api/org/invitations/{invitationId}': (c) => c.delete(`/api/org/invitations/${a.invitationId}`),
   'DELETE /api/api-keys/{keyId}': (c) => c.delete(`/api/api-keys/${a.keyId}`),
+  'GET /api/sessions/{sessionId}': (c) => c.get(`/api/sessions/${a.sessionId}`),
+  'PATCH /api/sessions/{sessionId}': (c) => c.patch(`/api/sessions/${a.sessionId}`, { title: 'Hijacked' }),
+  'DELETE /api/sessions/{sessionId}': (c) => c.delete(`/api/sessions/${a.sessionId}`),
+  'POST /api/sessions/{sessionId}/pause': (c) => c.post(`/api/sessions/${a.sessionId}/pause`),
+  'POST /api/sessions/{sessionId}/resume': (c) => c.post(`/api/sessions/${a.sessionId}/resume`),
+  'POST /api/sessions/{sessionId}/snapshot': (c) => c.post(`/api/sessions/${a.sessionId}/snapshot`),
+  'GET /api/sessions/{sessionId}/status': (c) => c.get(`/api/sessions/${a.sessionId}/status`),
+  'POST /api/sessions/{sessionId}/message': (c) => c.post(`/api/sessions/${a.sessionId}/message`, { content: 'hi' }),
+  'POST /api/sessions/{sessionId}/cancel': (c) => c.post(`/api/sessions/${a.sessionId}/cancel`),
+  'GET /api/sessions/{sessionId}/events': (c) => c.get(`/api/sessions/${a.sessionId}/events`),
 };
 /** Routes with ids that are deliberately not tenant-scoped, and why. */
 const byDesign: Record<string, string> = {
   'GET /api/invitations/{invitationId}': 'the invitation link is the credential: whoever holds it sees what they are invited to',
   'POST /api/invitations/{invitationId}/accept': 'only the addressee can accept; anyone else gets 403 invitation_email_mismatch (tested below)',
   'GET /api/dev/mail/{mailId}': 'the dev mailbox exists only in the embedded runtime for local development',
+  'POST /api/sandbox/tools/{tool}': 'authenticated by a sandbox token that names one session; a token for another session is refused (sessions e2e test)',
 };
 
 describe('tenant isolation', () => {
@@ -55,6 +67,7 @@ describe('tenant isolation', () => {
   });
 
   it('leaves org-A resources untouched after those attempts', async () => {
+    expect((await alice.get(`/api/sessions/${a.sessionId}`)).body).toMatchObject({ title: 'A session', status: 'pending' });
     const members = (await alice.get('/api/org/members')).body.members;
     expect(members.find((m: any) => m.id === a.memberId)).toMatchObject({ role: 'member' });
     const invitations = (await alice.get('/api/org/invitations')).body.invitations;
@@ -63,7 +76,7 @@ describe('tenant isolation', () => {
   });
 
   it('shows org B none of org A in its lists', async () => {
-    const lists = await Promise.all(['/api/org/members', '/api/org/invitations', '/api/api-keys', '/api/orgs'].map((p) => bob.get(p)));
+    const lists = await Promise.all(['/api/org/members', '/api/org/invitations', '/api/api-keys', '/api/orgs', '/api/sessions'].map((p) => bob.get(p)));
     const text = JSON.stringify(lists.map((l) => l.body));
     for (const id of Object.values(a)) expect(text).not.toContain(id);
     expect(text).not.toContain('alice@a.example');

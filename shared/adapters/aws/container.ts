@@ -3,7 +3,8 @@ import { createDb, type DbHandle } from '../../db/client';
 import { enqueue } from '../../domain/outbox/outbox';
 import { dispatchOutbox } from '../../domain/outbox/dispatch';
 import { systemClock, type Clock } from '../../ports';
-import type { AuthFactory, Container } from '../../runtime/container';
+import { hkdfSync } from 'node:crypto';
+import type { AuthFactory, Container, SandboxesRuntime } from '../../runtime/container';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { ApiGatewaySockets } from './api-gateway-sockets';
 import { databaseUrlFromSecret } from './database-url';
@@ -78,7 +79,15 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
       }
     },
     auth: undefined as never,
+    sandboxSecret: undefined as never,
+    sandboxes: undefined as never,
   };
+  if (authSecret) {
+    container.sandboxSecret = deriveKey(authSecret, 'proliferate sandbox tokens');
+  } else {
+    notWired(container, 'sandboxSecret', 'only functions with sandboxes access get the signing secret');
+  }
+  container.sandboxes = awsSandboxes(config, env);
 
   if (authSecret && options.createAuth) {
     container.auth = options.createAuth({
@@ -94,12 +103,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     });
   } else {
     // Queue consumers and schedules neither get the signing secret nor bundle better-auth; a clear error if one asks.
-    Object.defineProperty(container, 'auth', {
-      enumerable: true,
-      get: () => {
-        throw new NotWiredError('auth', 'only functions with http or ws routes get the session signing secret');
-      },
-    });
+    notWired(container, 'auth', 'only functions with http or ws routes get the session signing secret');
   }
   return container;
 }
@@ -111,4 +115,35 @@ async function resolveDatabaseUrl(config: Config, env: NodeJS.ProcessEnv, secret
   }
   const secret = await secrets.getString(config.DATABASE_SECRET_ARN);
   return databaseUrlFromSecret(secret, { host: env.DATABASE_HOST, port: env.DATABASE_PORT });
+}
+
+function notWired(container: Container, key: keyof Container, why: string): void {
+  Object.defineProperty(container, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      throw new NotWiredError(key, why);
+    },
+  });
+}
+
+/** A key for one purpose derived from a shared secret, so no two purposes share a key. */
+export function deriveKey(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync('sha256', secret, '', purpose, 32)).toString('base64url');
+}
+
+/**
+ * Sandboxes on AWS run on E2B or Modal (the local provider needs the machine's own processes). The daemon bundle
+ * ships inside the function's bundle, next to index.mjs.
+ */
+function awsSandboxes(config: Config, env: NodeJS.ProcessEnv): SandboxesRuntime {
+  const apiUrl = (config.SANDBOX_API_URL ?? config.publicUrl).replace(/\/$/, '');
+  return {
+    defaultProvider: config.SANDBOX_PROVIDER === 'local' ? 'e2b' : config.SANDBOX_PROVIDER,
+    provider: () => {
+      throw new NotWiredError('sandboxes', 'set SANDBOX_PROVIDER to e2b or modal with its credentials');
+    },
+    daemon: async () => ({ path: env.DAEMON_BUNDLE_PATH ?? `${__dirname}/daemon.js`, version: env.DAEMON_VERSION ?? 'unknown' }),
+    endpoints: { apiUrl, wsUrl: `${apiUrl.replace(/^http/, 'ws')}/ws` },
+  };
 }

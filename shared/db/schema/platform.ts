@@ -164,9 +164,15 @@ export const wsConnection = pgTable(
     userId: text('user_id').references(() => user.id, { onDelete: 'cascade' }),
     organizationId: text('organization_id'),
     sessionId: text('session_id'),
+    /** For daemon connections: the sandbox the token named (an old sandbox's daemon is told apart from the new one's). */
+    sandboxId: text('sandbox_id'),
     connectedAt: timestamp('connected_at', tz).defaultNow().notNull(),
   },
-  (t) => [index('ws_connection_org_idx').on(t.organizationId), index('ws_connection_user_idx').on(t.userId)],
+  (t) => [
+    index('ws_connection_org_idx').on(t.organizationId),
+    index('ws_connection_user_idx').on(t.userId),
+    index('ws_connection_session_idx').on(t.sessionId),
+  ],
 );
 
 /** Outgoing mail kept on this machine when no mail service is configured (`/dev/mail` in the dashboard). */
