@@ -179,6 +179,36 @@ export const functions = {
     schedules: [{ name: 'session-sweep', expression: 'rate(1 minute)' }],
     access: ['db', 'queues'],
   },
+  repos: {
+    entry: 'functions/http/repos.ts',
+    description: 'Repos and configurations: add, search, update, delete, workspace folders, commands, snapshot builds',
+    http: [
+      { method: 'GET', path: '/api/repos' },
+      { method: 'POST', path: '/api/repos' },
+      { method: 'GET', path: '/api/repos/{repoId}' },
+      { method: 'PATCH', path: '/api/repos/{repoId}' },
+      { method: 'DELETE', path: '/api/repos/{repoId}' },
+      { method: 'GET', path: '/api/configurations' },
+      { method: 'POST', path: '/api/configurations' },
+      { method: 'GET', path: '/api/configurations/{configurationId}' },
+      { method: 'PATCH', path: '/api/configurations/{configurationId}' },
+      { method: 'DELETE', path: '/api/configurations/{configurationId}' },
+      { method: 'PUT', path: '/api/configurations/{configurationId}/repos' },
+      { method: 'GET', path: '/api/configurations/{configurationId}/service-commands' },
+      { method: 'GET', path: '/api/configurations/{configurationId}/status' },
+      { method: 'POST', path: '/api/configurations/{configurationId}/build' },
+    ],
+    // workflows: starts snapshot-build. ls-remote to detect a new repo's default branch takes up to 10 s.
+    access: ['db', 'workflows'],
+  },
+  snapshotBuild: {
+    entry: 'functions/steps/snapshot-build.ts',
+    description: 'Tasks of the snapshot-build workflow: mark building, clone and snapshot in a throwaway sandbox, mark ready or failed',
+    task: true,
+    access: ['db', 'sandboxes'],
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
   mailSender: {
     entry: 'functions/queues/mail-sender.ts',
     description: 'Sends queued mail (SES on AWS, the dev mailbox locally)',
@@ -207,7 +237,9 @@ export const functions = {
 } satisfies Record<string, FunctionSpec>;
 export type FunctionName = keyof typeof functions;
 
-export const stateMachines: Record<string, StateMachineSpec> = {};
+export const stateMachines: Record<string, StateMachineSpec> = {
+  'snapshot-build': { file: 'state-machines/snapshot-build.asl.json', functions: { SnapshotBuildFunction: 'snapshotBuild' } },
+};
 
 export function functionSpecs(): [FunctionName, FunctionSpec][] {
   return Object.entries(functions) as [FunctionName, FunctionSpec][];

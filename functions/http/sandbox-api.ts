@@ -3,7 +3,7 @@ import { sandboxBootstrap } from '../../shared/domain/sessions/bootstrap';
 import { runPlatformTool } from '../../shared/domain/sessions/tools';
 import { bind, httpApi } from '../../shared/http/api';
 import { toolDeps } from '../../shared/runtime/sandbox-deps';
-import { systemPromptFor } from '../../shared/sandbox/prompts';
+import { systemPromptFor } from '../../shared/sandbox/agent/prompts';
 
 /** The API the in-sandbox daemon calls with its sandbox token. */
 export const handler = httpApi('sandboxApi', [

@@ -106,6 +106,7 @@ export class LocalRuntime {
     });
 
     let dispatchKick: () => void = () => {};
+    const objects = new FsObjects(path.join(dataDir, 'objects'));
     const container: Container = {
       config,
       db,
@@ -115,12 +116,12 @@ export class LocalRuntime {
       queue,
       workflows,
       sockets: server.sockets,
-      objects: new FsObjects(path.join(dataDir, 'objects')),
+      objects,
       keys: new LocalKeys(dataDir, { logger }),
       mailer: new DevMailer(db, config.MAIL_FROM, logger.child({ component: 'mail' })),
       auth: undefined as never,
       sandboxSecret: dataDirSecret(dataDir, 'sandbox-secret'),
-      sandboxes: localSandboxes(config, dataDir, logger),
+      sandboxes: localSandboxes(config, dataDir, logger, objects),
       outboxWritten: () => dispatchKick(),
     };
     container.auth = createAuth({

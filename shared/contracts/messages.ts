@@ -32,10 +32,19 @@ export const SessionCommandMessage = z.object({
 });
 export type SessionCommandMessage = z.infer<typeof SessionCommandMessage>;
 
+/** Starts a workflow execution; the name makes a re-published start a no-op (Step Functions refuses a second one). */
+export const WorkflowStartMessage = z.object({
+  stateMachine: z.string().min(1),
+  name: z.string().min(1).max(80),
+  input: z.record(z.string(), z.unknown()),
+});
+export type WorkflowStartMessage = z.infer<typeof WorkflowStartMessage>;
+
 export const outboxTopics = {
   'mail.send': { payload: MailTemplate, queue: 'mail' },
   'org.event': { payload: OrgEvent, queue: 'events' },
   'session.command': { payload: SessionCommandMessage, queue: 'sessions' },
+  'workflow.start': { payload: WorkflowStartMessage, queue: null },
 } as const;
 export type OutboxTopic = keyof typeof outboxTopics;
 

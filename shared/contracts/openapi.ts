@@ -5,6 +5,7 @@ import { metaRoutes } from './meta';
 import { orgRoutes } from './orgs';
 import { sandboxRoutes } from './sandbox-routes';
 import { sessionRoutes } from './sessions';
+import { configurationRoutes, repoRoutes } from './repos';
 import { ErrorReply, type RouteContract } from './route';
 
 export const allRoutes: Record<string, Record<string, RouteContract>> = {
@@ -13,6 +14,8 @@ export const allRoutes: Record<string, Record<string, RouteContract>> = {
   admin: adminRoutes,
   devMail: devMailRoutes,
   sessions: sessionRoutes,
+  repos: repoRoutes,
+  configurations: configurationRoutes,
   sandbox: sandboxRoutes,
 };
 

@@ -24,8 +24,8 @@ export function toolDeps(c: Container): ToolDeps {
     db: c.db,
     objects: c.objects,
     snapshot: async (sessionId) => {
-      // The agent asked from inside its own turn: waiting for that turn to end would wait forever.
-      const result = await snapshotSession({ ...sandboxRuntimeDeps(c), snapshotWaitMs: 0 }, sessionId, { quiesce: false });
+      // The daemon answers prepare_snapshot at once when its own agent is the one asking (and removes env files first).
+      const result = await snapshotSession(sandboxRuntimeDeps(c), sessionId);
       return result.success ? { success: true, snapshotId: result.snapshotId } : { success: false, error: result.error };
     },
   };

@@ -35,6 +35,7 @@ class RecordingQueue implements QueuePort {
   }
 }
 
+const workflows = { start: async () => ({ executionId: 'x' }) };
 const mail = (to: string) => ({ template: 'verify-email' as const, to, name: 'N', url: 'https://app.example/verify?token=t' });
 
 describe('outbox', () => {
@@ -48,9 +49,9 @@ describe('outbox', () => {
     const queue = new RecordingQueue();
     await enqueue(h.db, 'mail.send', mail('a@example.com'));
     await enqueue(h.db, 'org.event', { organizationId: 'org_1', type: 'member.joined', data: {} }, 'org_1');
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger })).toEqual({ published: 2, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger })).toEqual({ published: 2, failed: 0 });
     expect(queue.sent.map((s) => s.queue)).toEqual(['mail', 'events']);
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger })).toEqual({ published: 0, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger })).toEqual({ published: 0, failed: 0 });
     const rows = await h.db.select().from(outbox);
     expect(rows.every((r) => r.status === 'done' && r.publishedAt)).toBe(true);
   });
@@ -63,9 +64,9 @@ describe('outbox', () => {
     const claimed = await claim(h.db, { owner: 'A', leaseMs: 30_000, limit: 10, clock });
     expect(claimed).toHaveLength(1);
     // While the lease holds, B finds nothing.
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger }, { owner: 'B' })).toEqual({ published: 0, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger }, { owner: 'B' })).toEqual({ published: 0, failed: 0 });
     clock.advance(30_001);
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger }, { owner: 'B' })).toEqual({ published: 1, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger }, { owner: 'B' })).toEqual({ published: 1, failed: 0 });
     expect(queue.sent).toHaveLength(1);
     // A waking up late cannot mark a row it no longer owns.
     await markPublished(h.db, claimed[0].id, 'A', clock);
@@ -79,9 +80,9 @@ describe('outbox', () => {
     await enqueue(h.db, 'mail.send', mail('once@example.com'));
     // A publishes, then dies before marking the row done: the row is published again after the lease.
     const [row] = await claim(h.db, { owner: 'A', leaseMs: 1000, limit: 1, clock });
-    await publish(queue, row);
+    await publish({ queue, workflows }, row);
     clock.advance(1001);
-    await dispatchOutbox({ db: h.db, queue, clock, logger }, { owner: 'B' });
+    await dispatchOutbox({ db: h.db, queue, workflows, clock, logger }, { owner: 'B' });
     expect(queue.sent).toHaveLength(2);
     expect(queue.sent[0].body.id).toBe(queue.sent[1].body.id);
 
@@ -97,16 +98,16 @@ describe('outbox', () => {
     const queue = new RecordingQueue();
     const id = await enqueue(h.db, 'mail.send', mail('retry@example.com'));
     queue.failNext = 1;
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger })).toEqual({ published: 0, failed: 1 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger })).toEqual({ published: 0, failed: 1 });
     // Not retried before its back-off has passed.
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger })).toEqual({ published: 0, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger })).toEqual({ published: 0, failed: 0 });
     clock.advance(2_001);
-    expect(await dispatchOutbox({ db: h.db, queue, clock, logger })).toEqual({ published: 1, failed: 0 });
+    expect(await dispatchOutbox({ db: h.db, queue, workflows, clock, logger })).toEqual({ published: 1, failed: 0 });
 
     const dead = await enqueue(h.db, 'mail.send', mail('dead@example.com'));
     queue.failNext = MAX_PUBLISH_ATTEMPTS;
     for (let i = 0; i < MAX_PUBLISH_ATTEMPTS; i++) {
-      await dispatchOutbox({ db: h.db, queue, clock, logger });
+      await dispatchOutbox({ db: h.db, queue, workflows, clock, logger });
       clock.advance(16 * 60_000);
     }
     const [row] = await h.db.select().from(outbox).where(eq(outbox.id, dead));

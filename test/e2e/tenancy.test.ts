@@ -20,6 +20,8 @@ beforeAll(async () => {
   a.invitationId = (await alice.post('/api/org/invitations', { email: 'dave@a.example', role: 'member' })).body.id;
   a.keyId = (await alice.post('/api/api-keys', { name: 'a-key' })).body.id;
   a.sessionId = (await alice.post('/api/sessions', { sandboxMode: 'deferred', title: 'A session' })).body.id;
+  a.repoId = (await alice.post('/api/repos', { url: 'https://github.com/acme/tenancy', defaultBranch: 'main', createConfiguration: false })).body.repo.id;
+  a.configurationId = (await alice.post('/api/configurations', { repos: [{ repoId: a.repoId }] })).body.id;
   for (const [k, v] of Object.entries(a)) if (!v) throw new Error(`setup failed: ${k}`);
 });
 afterAll(async () => rt?.stop());
@@ -42,6 +44,16 @@ const crossTenant: Record<string, (c: Client) => ReturnType<Client['request']>> 
   'POST /api/sessions/{sessionId}/message': (c) => c.post(`/api/sessions/${a.sessionId}/message`, { content: 'hi' }),
   'POST /api/sessions/{sessionId}/cancel': (c) => c.post(`/api/sessions/${a.sessionId}/cancel`),
   'GET /api/sessions/{sessionId}/events': (c) => c.get(`/api/sessions/${a.sessionId}/events`),
+  'GET /api/repos/{repoId}': (c) => c.get(`/api/repos/${a.repoId}`),
+  'PATCH /api/repos/{repoId}': (c) => c.patch(`/api/repos/${a.repoId}`, { name: 'hijacked' }),
+  'DELETE /api/repos/{repoId}': (c) => c.delete(`/api/repos/${a.repoId}`),
+  'GET /api/configurations/{configurationId}': (c) => c.get(`/api/configurations/${a.configurationId}`),
+  'PATCH /api/configurations/{configurationId}': (c) => c.patch(`/api/configurations/${a.configurationId}`, { name: 'hijacked' }),
+  'DELETE /api/configurations/{configurationId}': (c) => c.delete(`/api/configurations/${a.configurationId}`),
+  'PUT /api/configurations/{configurationId}/repos': (c) => c.request('PUT', `/api/configurations/${a.configurationId}/repos`, { repos: [{ repoId: a.repoId }] }),
+  'GET /api/configurations/{configurationId}/service-commands': (c) => c.get(`/api/configurations/${a.configurationId}/service-commands`),
+  'GET /api/configurations/{configurationId}/status': (c) => c.get(`/api/configurations/${a.configurationId}/status`),
+  'POST /api/configurations/{configurationId}/build': (c) => c.post(`/api/configurations/${a.configurationId}/build`),
 };
 /** Routes with ids that are deliberately not tenant-scoped, and why. */
 const byDesign: Record<string, string> = {

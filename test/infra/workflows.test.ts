@@ -1,3 +1,4 @@
+import { functionSpecs } from '../../infra/manifest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -54,8 +55,14 @@ describe('a manifest workflow', () => {
     expect(json).toEqual({ approvalFlow: 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:proliferate-approval-flow' });
 
     const grants = statementsOf(api).filter((s) => actionsOf(s.statement).includes('states:StartExecution'));
-    expect(grants.map((g) => g.resource.replace(/RoleDefaultPolicy.*/, ''))).toEqual(['OutboxDispatcher']);
-    expect(joined(grants[0].statement.Resource)).toBe(json.approvalFlow);
+    // Exactly the functions whose manifest access names workflows (the dispatcher, and writers that publish inline).
+    const expected = functionSpecs()
+      .filter(([, spec]) => !spec.localOnly && spec.access.includes('workflows'))
+      .map(([name]) => name[0].toUpperCase() + name.slice(1))
+      .sort();
+    expect(grants.map((g) => g.resource.replace(/RoleDefaultPolicy.*/, '')).sort()).toEqual(expected);
+    expect(expected).toContain('OutboxDispatcher');
+    for (const g of grants) expect(joined(g.statement.Resource)).toBe(json.approvalFlow);
   });
 
   it('may invoke the function and send to the queue its placeholders name', () => {

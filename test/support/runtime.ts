@@ -11,6 +11,9 @@ export interface TestRuntime {
   runtime: LocalRuntime;
   url: string;
   db: Awaited<ReturnType<typeof testDb>>;
+  dataDir: string;
+  /** Stops the runtime (not the database) and starts a new one on the same data and port, as a process restart would. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -19,17 +22,26 @@ export async function startRuntime(env: Record<string, string> = {}, options: { 
   const db = await testDb();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'proliferate-test-'));
   const config = loadConfig({ PORT: '0', PROLIFERATE_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test', ...env });
-  const runtime = await LocalRuntime.start({ config, db, logger: createLogger({ level: config.LOG_LEVEL }), staticDir: options.staticDir ?? path.join(dataDir, 'no-frontend') });
-  return {
-    runtime,
-    url: runtime.url,
+  const start = (cfg: typeof config) =>
+    LocalRuntime.start({ config: cfg, db, logger: createLogger({ level: cfg.LOG_LEVEL }), staticDir: options.staticDir ?? path.join(dataDir, 'no-frontend') });
+  const t: TestRuntime = {
+    runtime: await start(config),
+    url: '',
     db,
+    dataDir,
+    async restart() {
+      await t.runtime.stop(1000);
+      // Same port and address: sandboxes reconnect to where they were told the platform is.
+      t.runtime = await start({ ...config, PORT: t.runtime.port, PUBLIC_URL: t.url, publicUrl: t.url });
+    },
     async stop() {
-      await runtime.stop(1000);
+      await t.runtime.stop(1000);
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  t.url = t.runtime.url;
+  return t;
 }
 
 /** A user agent with a cookie jar, speaking JSON to the API the way the dashboard does. */

@@ -73,7 +73,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     outboxWritten: async () => {
       if (!container.queue) return;
       try {
-        await dispatchOutbox({ db, queue: container.queue, clock, logger }, { maxBatches: 1, batchSize: 20, leaseMs: 15_000 });
+        await dispatchOutbox({ db, queue: container.queue, workflows: container.workflows, clock, logger }, { maxBatches: 1, batchSize: 20, leaseMs: 15_000 });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'inline outbox dispatch failed; the schedule will publish');
       }

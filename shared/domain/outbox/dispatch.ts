@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { outboxTopics, type OutboxTopic, type QueueEnvelope } from '../../contracts/messages';
+import { outboxTopics, WorkflowStartMessage, type OutboxTopic, type QueueEnvelope } from '../../contracts/messages';
 import type { Db } from '../../db/client';
-import type { Clock, QueuePort } from '../../ports';
+import type { Clock, QueuePort, WorkflowsPort } from '../../ports';
 import type { Logger } from '../../runtime/logger';
 import { claim, markFailed, markPublished, type OutboxRow } from './outbox';
 
 export interface DispatchDeps {
   db: Db;
   queue: QueuePort;
+  workflows: Pick<WorkflowsPort, 'start'>;
   clock: Clock;
   logger: Logger;
 }
@@ -21,12 +22,24 @@ export interface DispatchOptions {
   maxBatches?: number;
 }
 
-/** Publishes one row: each topic goes to its queue as an envelope carrying the row id, the consumers' idempotency key. */
-export async function publish(queue: QueuePort, row: OutboxRow): Promise<void> {
+/**
+ * Publishes one row: a workflow start starts its execution (by name, so a repeat is refused, not run twice); every
+ * other topic goes to its queue as an envelope carrying the row id, the consumers' idempotency key.
+ */
+export async function publish(deps: Pick<DispatchDeps, 'queue' | 'workflows'>, row: OutboxRow): Promise<void> {
   const route = outboxTopics[row.topic as OutboxTopic];
   if (!route) throw new Error(`no route for outbox topic ${row.topic}`);
+  if (route.queue === null) {
+    const start = WorkflowStartMessage.parse(row.payload);
+    try {
+      await deps.workflows.start(start.stateMachine, start.input, { name: start.name });
+    } catch (err) {
+      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+    }
+    return;
+  }
   const envelope: QueueEnvelope = { id: `outbox-${row.id}`, topic: row.topic, payload: row.payload };
-  await queue.send(route.queue, envelope, { dedupId: envelope.id });
+  await deps.queue.send(route.queue, envelope, { dedupId: envelope.id });
 }
 
 /** Claims, publishes and marks rows until none are left (or maxBatches). Returns how many were published. */
@@ -41,7 +54,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     if (rows.length === 0) break;
     for (const row of rows) {
       try {
-        await publish(deps.queue, row);
+        await publish(deps, row);
         await markPublished(deps.db, row.id, owner, deps.clock);
         published++;
       } catch (err) {

@@ -180,7 +180,9 @@ export async function pauseSession(deps: SandboxRuntimeDeps, sessionId: string, 
     try {
       snapshotId = (await provider.pause(session.providerSandboxId)).snapshotId;
     } catch (err) {
-      deps.logger.warn({ sessionId, err: (err as Error).message }, 'pause failed; the sandbox is treated as gone');
+      // A sandbox that could not be paused must not keep running unaccounted for: end it; its last snapshot remains.
+      deps.logger.warn({ sessionId, err: (err as Error).message }, 'pause failed; terminating the sandbox');
+      await provider.terminate(session.providerSandboxId).catch(() => {});
     }
   }
   const now = deps.clock.now();

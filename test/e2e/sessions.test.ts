@@ -1,0 +1,259 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import WebSocket from 'ws';
+import { sandboxSession } from '../../shared/db/schema';
+import { mintSandboxToken } from '../../shared/domain/sessions/sandbox-token';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { Client, eventually, signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
+
+/** A viewer's WebSocket: collects logged events by seq, as the dashboard does. */
+class Viewer {
+  ws!: WebSocket;
+  readonly events = new Map<number, any>();
+  readonly received: number[] = [];
+  readonly other: any[] = [];
+  lastSeq = 0;
+  constructor(
+    readonly client: Client,
+    readonly sessionId: string,
+  ) {}
+
+  async connect(afterSeq = this.lastSeq) {
+    this.ws = new WebSocket(this.client.base.replace(/^http/, 'ws') + '/ws', { headers: { cookie: this.client.cookieHeader(), origin: this.client.base } });
+    await new Promise((resolve, reject) => {
+      this.ws.once('open', resolve);
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.type === 'events' && m.sessionId === this.sessionId) {
+        for (const e of m.events) {
+          this.received.push(e.seq);
+          if (!this.events.has(e.seq)) this.events.set(e.seq, e.event);
+          this.lastSeq = Math.max(this.lastSeq, e.seq);
+        }
+      } else this.other.push(m);
+    });
+    this.send({ type: 'subscribe', sessionId: this.sessionId, afterSeq });
+  }
+  send(message: unknown) {
+    this.ws.send(JSON.stringify(message));
+  }
+  types() {
+    return [...this.events.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e.type);
+  }
+  has(pred: (e: any) => boolean) {
+    return [...this.events.values()].some(pred);
+  }
+  waitFor(pred: (e: any) => boolean, what: string, timeoutMs = 30_000) {
+    return eventually(async () => this.has(pred), timeoutMs, what);
+  }
+  close() {
+    this.ws.close();
+  }
+}
+
+let rt: TestRuntime;
+let llm: FakeOpenAI;
+let owner: Client;
+let colleague: Client;
+let outsider: Client;
+let repoDir: string;
+let sessionId: string;
+
+beforeAll(async () => {
+  llm = await startFakeOpenAI({
+    script: (req) => {
+      const last = JSON.stringify(req.messages.at(-1) ?? {});
+      if (last.includes('Write hello.txt')) return { toolCalls: [{ name: 'write_file', arguments: { path: 'hello.txt', content: 'hello from the agent\n' } }] };
+      if (req.messages.at(-1)?.role === 'tool' && last.includes('hello.txt') && !last.includes('hello from the agent')) {
+        return { toolCalls: [{ name: 'run_command', arguments: { command: 'cat hello.txt && ls' } }] };
+      }
+      if (req.messages.at(-1)?.role === 'tool') {
+        // A long streamed reply, so a viewer can drop out in the middle of it.
+        return { text: Array.from({ length: 40 }, (_, i) => `word${i} `), chunkDelayMs: 25 };
+      }
+      if (last.includes('Are you still there')) return { text: ['Still ', 'here.'] };
+      return { text: 'OK.' };
+    },
+  });
+  rt = await startRuntime({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model });
+  repoDir = path.join(rt.dataDir, 'project');
+  mkdirSync(repoDir);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(path.join(repoDir, 'README.md'), '# Project\n');
+  git('add', '.');
+  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+
+  owner = await signUpVerified(rt.url, 'Owner', 'owner@sessions.example');
+  await owner.post('/api/orgs', { name: 'Sessions Co' });
+  const invite = await owner.post('/api/org/invitations', { email: 'colleague@sessions.example', role: 'member' });
+  colleague = await signUpVerified(rt.url, 'Colleague', 'colleague@sessions.example');
+  await colleague.post(`/api/invitations/${invite.body.id}/accept`);
+  outsider = await signUpVerified(rt.url, 'Outsider', 'outsider@elsewhere.example');
+  await outsider.post('/api/orgs', { name: 'Elsewhere' });
+}, 120_000);
+
+afterAll(async () => {
+  if (sessionId) await owner.delete(`/api/sessions/${sessionId}`);
+  await eventually(async () => (await rt.db.db.select().from(sandboxSession).where(eq(sandboxSession.id, sessionId))).length === 0, 20_000, 'session deleted').catch(() => {});
+  await rt?.stop();
+  await llm?.close();
+});
+
+const row = async () => (await rt.db.db.select().from(sandboxSession).where(eq(sandboxSession.id, sessionId)))[0];
+const workspace = async () => path.join(rt.dataDir, 'sandboxes', (await row()).providerSandboxId!, 'workspace');
+
+describe('a session on the embedded runtime with the local provider and the built-in agent', () => {
+  let v1: Viewer;
+  let v2: Viewer;
+
+  it('starts a session on a configuration made from a real git repo', async () => {
+    const added = await owner.post('/api/repos', { path: realpathSync(repoDir) });
+    expect(added.status).toBe(201);
+    const configurationId = added.body.configuration.id;
+    const created = await owner.post('/api/sessions', { configurationId, sandboxMode: 'immediate', title: 'Hello session' });
+    expect(created.status).toBe(201);
+    sessionId = created.body.id;
+    v1 = new Viewer(owner, sessionId);
+    v2 = new Viewer(owner, sessionId);
+    await v1.connect();
+    await v2.connect();
+    await v1.waitFor((e) => e.type === 'status' && e.status === 'running', 'running', 60_000);
+    // The daemon checks the repo out into the sandbox's workspace as it boots.
+    await eventually(async () => existsSync(path.join(await workspace(), 'README.md')), 20_000, 'repo checked out');
+  });
+
+  it('streams the agent: it writes a file and runs a command; two viewers see the same events in the same order', async () => {
+    v1.send({ type: 'prompt', sessionId, content: 'Write hello.txt, then show it.' });
+    await v2.waitFor((e) => e.type === 'token', 'first token');
+    // Viewer 2 drops out mid-stream and comes back with the last sequence number it saw.
+    const seenBefore = v2.lastSeq;
+    v2.close();
+    await new Promise((r) => setTimeout(r, 150));
+    const countBefore = v2.received.length;
+    await v2.connect(seenBefore);
+    await v1.waitFor((e) => e.type === 'message_complete', 'message_complete');
+    await eventually(async () => v2.lastSeq >= v1.lastSeq, 10_000, 'viewer 2 caught up');
+
+    const afterReconnect = v2.received.slice(countBefore);
+    expect(Math.min(...afterReconnect)).toBe(seenBefore + 1);
+    expect([...v2.events.keys()].sort((a, b) => a - b)).toEqual([...v1.events.keys()].sort((a, b) => a - b));
+    expect(v2.types()).toEqual(v1.types());
+
+    const types = v1.types();
+    expect(types).toContain('user_message');
+    const tools = [...v1.events.values()].filter((e) => e.type === 'tool_start').map((e) => e.tool);
+    expect(tools).toEqual(expect.arrayContaining(['write_file', 'run_command']));
+    const ends = [...v1.events.values()].filter((e) => e.type === 'tool_end');
+    expect(ends.every((e) => e.status === 'completed')).toBe(true);
+    expect(ends.find((e) => e.diffs?.length)?.diffs[0]).toMatchObject({ path: expect.stringContaining('hello.txt'), newText: 'hello from the agent\n' });
+    const output = [...v1.events.values()].filter((e) => e.type === 'tool_metadata' || e.type === 'tool_end').map((e) => `${e.output ?? ''}${e.result ?? ''}`).join('');
+    expect(output).toContain('hello from the agent');
+    const text = [...v1.events.values()].filter((e) => e.type === 'token').map((e) => e.text).join('');
+    expect(text).toContain('word0 word1');
+    expect(text).toContain('word39');
+    // Tokens travel in frames: fewer messages than the model's 40 chunks.
+    expect([...v1.events.values()].filter((e) => e.type === 'token').length).toBeLessThan(40);
+    expect(readFileSync(path.join(await workspace(), 'hello.txt'), 'utf8')).toBe('hello from the agent\n');
+
+    const listed = await owner.get('/api/sessions');
+    expect(listed.body.sessions[0]).toMatchObject({ id: sessionId, status: 'running', displayStatus: 'active' });
+    expect(listed.body.sessions[0].metrics.toolCalls).toBeGreaterThanOrEqual(2);
+  });
+
+  it('replays the whole conversation to a tab opened later, compacted', async () => {
+    const late = new Viewer(owner, sessionId);
+    await late.connect(0);
+    await eventually(async () => late.other.some((m) => m.type === 'subscribed'), 10_000, 'subscribed');
+    const text = [...late.events.values()].filter((e) => e.type === 'text_part_complete').map((e) => e.text).join('');
+    expect(text).toContain('word39');
+    expect(late.types().filter((t) => t === 'token')).toEqual([]);
+    late.close();
+  });
+
+  it('keeps other organisations and non-owners out', async () => {
+    const foreign = new Viewer(outsider, sessionId);
+    await foreign.connect(0);
+    await eventually(async () => foreign.other.find((m) => m.type === 'error'), 10_000, 'error');
+    expect(foreign.other.find((m) => m.type === 'error')).toMatchObject({ code: 'not_found' });
+    expect(foreign.events.size).toBe(0);
+    foreign.close();
+    expect((await outsider.get(`/api/sessions/${sessionId}`)).status).toBe(404);
+
+    const member = new Viewer(colleague, sessionId);
+    await member.connect(0);
+    await eventually(async () => member.other.some((m) => m.type === 'subscribed'), 10_000, 'member subscribed');
+    member.send({ type: 'git', sessionId, requestId: 'r1', git: { action: 'commit', message: 'sneaky' } });
+    member.send({ type: 'terminal_open', sessionId, terminalId: 't1', cols: 80, rows: 24 });
+    await eventually(async () => member.other.filter((m) => m.type === 'error' && m.code === 'not_session_owner').length === 2, 10_000, 'refusals');
+    member.close();
+  });
+
+  it("refuses a sandbox token for another session or a sandbox that is no longer the session's", async () => {
+    const s = await row();
+    const forged = mintSandboxToken('not-the-secret-0123456789abcdef0123', sessionId, s.sandboxId!);
+    const stale = mintSandboxToken(rt.runtime.container.sandboxSecret, sessionId, 'sbx_old_one');
+    for (const token of [forged, stale, 'sbx.bad']) {
+      const res = await new Client(rt.url, { authorization: `Bearer ${token}` }).get('/api/sandbox/bootstrap');
+      expect(res.status).toBe(401);
+      await expect(new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${rt.url.replace(/^http/, 'ws')}/ws?sandboxToken=${encodeURIComponent(token)}`);
+        ws.once('open', () => reject(new Error('accepted')));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+        ws.once('error', () => resolve('error'));
+      })).resolves.toBe(401);
+    }
+    const good = mintSandboxToken(rt.runtime.container.sandboxSecret, sessionId, s.sandboxId!);
+    const boot = await new Client(rt.url, { authorization: `Bearer ${good}` }).get('/api/sandbox/bootstrap');
+    expect(boot.body).toMatchObject({ sessionId, sandboxId: s.sandboxId, mode: 'coding' });
+  });
+
+  it('runs git actions with result codes', async () => {
+    v1.send({ type: 'git', sessionId, requestId: 'g1', git: { action: 'create_branch', branchName: 'feature/hello' } });
+    await v1.waitFor((e) => e.type === 'git_result' && e.requestId === 'g1', 'branch');
+    v1.send({ type: 'git', sessionId, requestId: 'g2', git: { action: 'commit', message: 'Add hello', includeUntracked: true } });
+    await v1.waitFor((e) => e.type === 'git_result' && e.requestId === 'g2', 'commit');
+    v1.send({ type: 'git', sessionId, requestId: 'g3', git: { action: 'commit', message: 'Nothing' } });
+    await v1.waitFor((e) => e.type === 'git_result' && e.requestId === 'g3', 'empty commit');
+    const results = Object.fromEntries([...v1.events.values()].filter((e) => e.type === 'git_result').map((e) => [e.requestId, e.code]));
+    expect(results).toMatchObject({ g1: 'SUCCESS', g2: 'SUCCESS', g3: 'NOTHING_TO_COMMIT' });
+    const log = execFileSync('git', ['log', '--oneline', '-1'], { cwd: await workspace() }).toString();
+    expect(log).toContain('Add hello');
+  });
+
+  it('opens a terminal and shows a command’s output', async () => {
+    v1.send({ type: 'terminal_open', sessionId, terminalId: 'term', cols: 100, rows: 30 });
+    await new Promise((r) => setTimeout(r, 300));
+    v1.send({ type: 'terminal_input', sessionId, terminalId: 'term', data: 'echo TERMINAL_$((6*7))\n' });
+    await eventually(async () => v1.other.filter((m) => m.type === 'terminal_output').map((m) => m.data).join('').includes('TERMINAL_42'), 15_000, 'terminal output');
+    v1.send({ type: 'terminal_close', sessionId, terminalId: 'term' });
+  });
+
+  it('pauses, survives a restart of the runtime, resumes with the files, and the conversation goes on', async () => {
+    const before = v1.lastSeq;
+    expect((await owner.post(`/api/sessions/${sessionId}/pause`)).status).toBe(202);
+    await v1.waitFor((e) => e.type === 'status' && e.status === 'paused', 'paused', 30_000);
+    v1.close();
+    v2.close();
+    expect(await row()).toMatchObject({ status: 'paused', pauseReason: 'manual', latestTask: null });
+    expect((await owner.post(`/api/sessions/${sessionId}/pause`)).status).toBe(409);
+
+    await rt.restart();
+
+    const v3 = new Viewer(owner, sessionId);
+    await v3.connect(0);
+    await eventually(async () => v3.other.some((m) => m.type === 'subscribed'), 10_000, 'subscribed after restart');
+    expect(v3.lastSeq).toBeGreaterThanOrEqual(before);
+    expect((await owner.post(`/api/sessions/${sessionId}/resume`)).status).toBe(202);
+    await v3.waitFor((e) => e.type === 'status' && e.status === 'running' && v3.lastSeq > before, 'running again', 60_000);
+    expect(readFileSync(path.join(await workspace(), 'hello.txt'), 'utf8')).toBe('hello from the agent\n');
+
+    v3.send({ type: 'prompt', sessionId, content: 'Are you still there?' });
+    await v3.waitFor((e) => e.type === 'text_part_complete' && e.text.includes('Still here.'), 'reply after resume');
+    v3.close();
+  });
+});

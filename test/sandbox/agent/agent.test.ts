@@ -1,0 +1,225 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+import { buildSandboxBundles } from '../../../scripts/build-sandbox';
+import { serveFetch } from '../../../shared/sandbox/daemon/platform-tools';
+import { startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai';
+import { AcpTestClient } from './acp-test-client';
+
+/** The built-in agent bundle, driven over ACP (stdio, ndjson) against a scripted OpenAI-compatible endpoint. */
+let agentBundle: string;
+let workspace: string;
+const clients: AcpTestClient[] = [];
+const servers: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  agentBundle = (await buildSandboxBundles()).agent;
+});
+
+beforeEach(() => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'agent-ws-'));
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+function startAgent(env: Record<string, string | undefined>): AcpTestClient {
+  const base = { ...process.env };
+  for (const k of ['LLM_BASE_URL', 'LLM_API_KEY', 'LLM_MODEL', 'LLM_MISSING']) delete base[k];
+  const client = AcpTestClient.spawn([process.execPath, agentBundle], { cwd: workspace, env: { ...base, ...env } });
+  clients.push(client);
+  return client;
+}
+
+async function agentWith(llm: FakeOpenAI, mcpServers: unknown[] = []) {
+  servers.push(llm);
+  const client = startAgent({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model });
+  const init = await client.initialize();
+  const { sessionId } = await client.request('session/new', { cwd: workspace, mcpServers });
+  return { client, init, sessionId };
+}
+
+function prompt(client: AcpTestClient, sessionId: string, text: string) {
+  return client.request('session/prompt', { sessionId, prompt: [{ type: 'text', text }] });
+}
+
+function toolMessages(llm: FakeOpenAI, request: number): any[] {
+  return llm.requests[request].messages.filter((m: any) => m.role === 'tool');
+}
+
+test('writes a file and runs a command: tool calls carry kinds, the diff and streamed output', async () => {
+  const llm = await startFakeOpenAI({
+    script: [
+      {
+        text: 'Creating the file.',
+        toolCalls: [
+          { name: 'write_file', arguments: { path: 'notes/hello.txt', content: 'hello\n' }, chunks: 4 },
+          { name: 'run_command', arguments: { command: 'echo first; sleep 0.3; echo second; cat notes/hello.txt' }, chunks: 5 },
+        ],
+      },
+      { text: ['All ', 'done', '.'] },
+    ],
+  });
+  const { client, init, sessionId } = await agentWith(llm);
+  expect(init.agentCapabilities.mcpCapabilities.http).toBe(true);
+
+  const res = await prompt(client, sessionId, 'Write hello and show it');
+
+  expect(res.stopReason).toBe('end_turn');
+  expect(readFileSync(path.join(workspace, 'notes/hello.txt'), 'utf8')).toBe('hello\n');
+
+  const calls = client.updatesOf('tool_call');
+  expect(calls.map((c) => [c.name, c.kind])).toEqual([
+    ['write_file', 'edit'],
+    ['run_command', 'execute'],
+  ]);
+  expect(calls[0].title).toBe('Write notes/hello.txt');
+  expect(calls[1].rawInput).toEqual({ command: 'echo first; sleep 0.3; echo second; cat notes/hello.txt' });
+
+  const updates = client.updatesOf('tool_call_update');
+  const writeDone = updates.find((u) => u.toolCallId === calls[0].toolCallId && u.status === 'completed');
+  expect(writeDone.content).toContainEqual({ type: 'diff', path: path.join(workspace, 'notes/hello.txt'), oldText: null, newText: 'hello\n' });
+
+  const runUpdates = updates.filter((u) => u.toolCallId === calls[1].toolCallId);
+  const streamed = runUpdates.filter((u) => u.status === 'in_progress');
+  expect(streamed.length).toBeGreaterThan(0);
+  expect(streamed.every((u) => u._meta?.['proliferate.dev/outputDelta'] === true)).toBe(true);
+  expect(streamed.map((u) => u.content[0].content.text).join('')).toBe('first\nsecond\nhello\n');
+  const runDone = runUpdates[runUpdates.length - 1];
+  expect(runDone.status).toBe('completed');
+  expect(runDone.content[0].content.text).toContain('Exit code: 0');
+
+  const text = client
+    .updatesOf('agent_message_chunk')
+    .map((u) => u.content.text)
+    .join('');
+  expect(text).toBe('Creating the file.All done.');
+
+  // What the model saw: the tools, then the tool results in the second request.
+  expect(llm.requests).toHaveLength(2);
+  expect(llm.requests[0].stream).toBe(true);
+  expect(llm.requests[0].headers.authorization).toBe(`Bearer ${llm.apiKey}`);
+  expect(llm.requests[0].body.tools.map((t: any) => t.function.name)).toEqual(
+    expect.arrayContaining(['read_file', 'write_file', 'edit_file', 'list_files', 'search', 'run_command', 'git']),
+  );
+  expect(llm.requests[0].messages[0].role).toBe('system');
+  const results = toolMessages(llm, 1);
+  expect(results[0].content).toContain('Created notes/hello.txt');
+  expect(results[1].content).toContain('second');
+});
+
+test('a command that times out is killed with its process group, and the turn carries on', async () => {
+  const llm = await startFakeOpenAI({
+    script: [{ toolCalls: [{ name: 'run_command', arguments: { command: 'echo started; echo $$ > pid.txt; exec sleep 30', timeout_seconds: 1 } }] }, { text: 'Recovered.' }],
+  });
+  const { client, sessionId } = await agentWith(llm);
+
+  const res = await prompt(client, sessionId, 'Run the slow thing');
+
+  expect(res.stopReason).toBe('end_turn');
+  const failed = client.updatesOf('tool_call_update').find((u) => u.status === 'failed');
+  expect(failed.content[0].content.text).toMatch(/timed out after 1s/);
+  expect(failed.content[0].content.text).toContain('started');
+  expect(toolMessages(llm, 1)[0].content).toMatch(/timed out/);
+  const pid = Number(readFileSync(path.join(workspace, 'pid.txt'), 'utf8'));
+  expect(() => process.kill(pid, 0)).toThrow();
+});
+
+test('file tool errors come back to the model as results: an edit that does not match, a path outside the workspace', async () => {
+  writeFileSync(path.join(workspace, 'a.txt'), 'one\ntwo\none\n');
+  const llm = await startFakeOpenAI({
+    script: [
+      {
+        toolCalls: [
+          { name: 'edit_file', arguments: { path: 'a.txt', old_string: 'three', new_string: 'x' } },
+          { name: 'edit_file', arguments: { path: 'a.txt', old_string: 'one', new_string: 'x' } },
+          { name: 'read_file', arguments: { path: '../outside.txt' } },
+          { name: 'edit_file', arguments: { path: 'a.txt', old_string: 'two', new_string: '2' } },
+          { name: 'no_such_tool', arguments: {} },
+        ],
+      },
+      { text: 'ok' },
+    ],
+  });
+  const { client, sessionId } = await agentWith(llm);
+  await prompt(client, sessionId, 'edit');
+
+  const results = toolMessages(llm, 1).map((m) => m.content);
+  expect(results[0]).toMatch(/old_string was not found in a\.txt/);
+  expect(results[1]).toMatch(/old_string appears 2 times in a\.txt/);
+  expect(results[2]).toMatch(/outside the workspace/);
+  expect(results[3]).toMatch(/Edited a\.txt/);
+  expect(results[4]).toMatch(/There is no tool named no_such_tool/);
+  expect(readFileSync(path.join(workspace, 'a.txt'), 'utf8')).toBe('one\n2\none\n');
+  const statuses = client.updatesOf('tool_call_update').map((u) => u.status);
+  expect(statuses).toEqual(['failed', 'failed', 'failed', 'completed', 'failed']);
+});
+
+test('tools of the MCP servers given in session/new are offered to the model and called', async () => {
+  const calls: unknown[] = [];
+  const factory = () => {
+    const s = new McpServer({ name: 'test-tools', version: '1.0.0' }, { capabilities: { tools: {} } });
+    s.registerTool('shout', { description: 'Upper-cases text', inputSchema: z.object({ text: z.string() }) }, async ({ text }) => {
+      calls.push(text);
+      return { content: [{ type: 'text', text: text.toUpperCase() }] };
+    });
+    return s;
+  };
+  const handler = createMcpHandler(factory);
+  const httpServer = http.createServer((req, res) => {
+    if (req.headers['x-test-secret'] !== 's3cret') return void res.writeHead(401).end();
+    void serveFetch(handler.fetch, req, res);
+  });
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  servers.push({
+    close: async () => {
+      await handler.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((r) => httpServer.close(() => r()));
+    },
+  });
+  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`;
+
+  const llm = await startFakeOpenAI({ script: [{ toolCalls: [{ name: 'test-tools__shout', arguments: { text: 'quiet' } }] }, { text: 'done' }] });
+  const { client, sessionId } = await agentWith(llm, [{ type: 'http', name: 'test-tools', url, headers: [{ name: 'x-test-secret', value: 's3cret' }] }]);
+  await prompt(client, sessionId, 'shout');
+
+  expect(llm.requests[0].body.tools.map((t: any) => t.function.name)).toContain('test-tools__shout');
+  expect(calls).toEqual(['quiet']);
+  expect(toolMessages(llm, 1)[0].content).toBe('QUIET');
+  expect(client.updatesOf('tool_call')[0].title).toBe('test-tools: shout');
+});
+
+test('session/cancel stops a turn that is waiting on the model', async () => {
+  const llm = await startFakeOpenAI({ script: [{ text: ['thinking'], holdMs: 30_000 }] });
+  const { client, sessionId } = await agentWith(llm);
+  const turn = prompt(client, sessionId, 'take your time');
+  await llm.waitForRequests(1);
+  client.notify('session/cancel', { sessionId });
+  expect((await turn).stopReason).toBe('cancelled');
+});
+
+test('without a model configuration, a prompt fails with an error naming the variable to set', async () => {
+  const client = startAgent({ LLM_MISSING: 'PROLIFERATE_LLM_PROXY_URL' });
+  await client.initialize();
+  const { sessionId } = await client.request('session/new', { cwd: workspace, mcpServers: [] });
+  await expect(prompt(client, sessionId, 'hi')).rejects.toThrow(/set PROLIFERATE_LLM_PROXY_URL/);
+
+  const bare = startAgent({});
+  await bare.initialize();
+  const s2 = await bare.request('session/new', { cwd: workspace, mcpServers: [] });
+  await expect(prompt(bare, s2.sessionId, 'hi')).rejects.toThrow(/set LLM_BASE_URL/);
+});
+
+test('a model endpoint error is reported to the client with its message', async () => {
+  const llm = await startFakeOpenAI({ script: [{ status: 400, error: 'model fake-model does not exist' }] });
+  const { client, sessionId } = await agentWith(llm);
+  await expect(prompt(client, sessionId, 'hi')).rejects.toThrow(/HTTP 400: model fake-model does not exist/);
+});
