@@ -5,6 +5,8 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/runtime/logger';
 import { LocalRuntime } from '../../infra/local/runtime';
+import { eq } from 'drizzle-orm';
+import { queueMessage, workflowExecution } from '../../shared/db/schema';
 import { testDb } from './db';
 
 export interface TestRuntime {
@@ -35,6 +37,12 @@ export async function startRuntime(env: Record<string, string> = {}, options: { 
       t.runtime = await start({ ...config, PORT: t.runtime.port, PUBLIC_URL: t.url, publicUrl: t.url });
     },
     async stop() {
+      // Let background work (snapshot builds, queued commands) finish first: it must not outlive its database.
+      await eventually(async () => {
+        const running = await db.db.select({ id: workflowExecution.id }).from(workflowExecution).where(eq(workflowExecution.status, 'RUNNING')).limit(1);
+        const queued = await db.db.select({ id: queueMessage.id }).from(queueMessage).limit(1);
+        return running.length === 0 && queued.length === 0;
+      }, 60_000, 'background work to finish').catch(() => {});
       await t.runtime.stop(1000);
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { ApiKey, Invitation, Me, Member, Organization, PublicInvitation } from '../app/api/types';
+import type { ApiKey, Configuration, Invitation, Me, Member, Organization, PublicInvitation, Repo, SessionView } from '../app/api/types';
 
 const created = '2026-11-01T10:00:00.000Z';
 
@@ -63,4 +63,63 @@ export function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
 /** Our error envelope, as the server sends it. */
 export function errorBody(code: string, message: string, fields?: { field: string; message: string }[]) {
   return { error: { code, message, ...(fields ? { fields } : {}), requestId: 'req_test' } };
+}
+
+export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
+  return {
+    id: 'ses_1',
+    title: 'Fix the login bug',
+    status: 'running',
+    displayStatus: 'active',
+    pauseReason: null,
+    sessionType: 'coding',
+    clientType: 'web',
+    configuration: { id: 'cfg_1', name: 'web app' },
+    createdBy: { id: 'user_1', name: 'Ada Lovelace' },
+    sandboxProvider: 'local',
+    metrics: { toolCalls: 3, messagesExchanged: 4, activeSeconds: 200 },
+    latestTask: 'Run the tests',
+    outcome: null,
+    prUrls: [],
+    lastError: null,
+    eventSeq: 12,
+    createdAt: created,
+    lastActivityAt: created,
+    ...overrides,
+  };
+}
+
+export function repo(overrides: Partial<Repo> = {}): Repo {
+  return {
+    id: 'repo_1',
+    name: 'acme/web',
+    source: 'git',
+    url: 'https://github.com/acme/web.git',
+    defaultBranch: 'main',
+    addedBy: 'user_1',
+    createdAt: created,
+    updatedAt: created,
+    ...overrides,
+  };
+}
+
+export function configuration(overrides: Partial<Configuration> = {}): Configuration {
+  return {
+    id: 'cfg_1',
+    name: 'web app',
+    notes: null,
+    status: 'default',
+    error: null,
+    sandboxProvider: 'local',
+    snapshotId: 'snap_1',
+    snapshotVersionKey: 'v1',
+    agentCommand: null,
+    serviceCommands: [],
+    envFiles: [],
+    repos: [{ repoId: 'repo_1', name: 'acme/web', source: 'git', url: 'https://github.com/acme/web.git', defaultBranch: 'main', workspacePath: '.' }],
+    createdBy: 'user_1',
+    createdAt: created,
+    updatedAt: created,
+    ...overrides,
+  };
 }

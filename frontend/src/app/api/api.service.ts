@@ -3,16 +3,23 @@ import { Injectable, inject } from '@angular/core';
 import { Observable, catchError, throwError } from 'rxjs';
 import { toApiError } from './api-error';
 import type {
+  AddRepoBody,
+  AddRepoReply,
   AdminOrganization,
   AdminStatus,
   AdminUser,
   ApiKey,
+  BuildReply,
+  Configuration,
+  CreateConfigurationBody,
+  CreateSessionBody,
   CreatedApiKey,
   DevMail,
   Health,
   InvitableRole,
   Invitation,
   InvitationStatus,
+  ListQuery,
   Me,
   Member,
   Ok,
@@ -20,6 +27,12 @@ import type {
   Organization,
   Page,
   PublicInvitation,
+  Repo,
+  SessionListQuery,
+  SessionPage,
+  SessionStatusReply,
+  SessionView,
+  UpdateConfigurationBody,
 } from './types';
 
 /** Proliferate's own routes under `/api` (better-auth's live in `AuthApi`). Errors arrive as `ApiError`. */
@@ -127,6 +140,69 @@ export class Api {
   }
   stopImpersonating(): Observable<Ok> {
     return this.send('POST', '/api/admin/stop-impersonating');
+  }
+
+  // sessions (the live stream of a session travels over `/ws`: see `sessions/session-live.service.ts`)
+  listSessions(query: SessionListQuery = {}): Observable<SessionPage> {
+    return this.get('/api/sessions', { ...query });
+  }
+  createSession(body: CreateSessionBody): Observable<SessionView> {
+    return this.send('POST', '/api/sessions', body);
+  }
+  getSession(sessionId: string): Observable<SessionView> {
+    return this.get(`/api/sessions/${enc(sessionId)}`);
+  }
+  renameSession(sessionId: string, title: string): Observable<SessionView> {
+    return this.send('PATCH', `/api/sessions/${enc(sessionId)}`, { title });
+  }
+  deleteSession(sessionId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/sessions/${enc(sessionId)}`);
+  }
+  /** Pause, resume and snapshot answer 202 at once; the change itself arrives as status events. */
+  sessionCommand(sessionId: string, command: 'pause' | 'resume' | 'snapshot'): Observable<SessionView> {
+    return this.send('POST', `/api/sessions/${enc(sessionId)}/${command}`);
+  }
+  sessionStatus(sessionId: string): Observable<SessionStatusReply> {
+    return this.get(`/api/sessions/${enc(sessionId)}/status`);
+  }
+  sendMessage(sessionId: string, content: string): Observable<{ messageId: string; started: boolean }> {
+    return this.send('POST', `/api/sessions/${enc(sessionId)}/message`, { content });
+  }
+  cancelTurn(sessionId: string): Observable<Ok> {
+    return this.send('POST', `/api/sessions/${enc(sessionId)}/cancel`);
+  }
+  /** The raw event page; parse it with `parseEventPage` (the events are outside data). */
+  sessionEvents(sessionId: string, query: { after?: number; limit?: number } = {}): Observable<unknown> {
+    return this.get(`/api/sessions/${enc(sessionId)}/events`, { ...query });
+  }
+
+  // repos and configurations (`shared/contracts/repos.ts`)
+  listRepos(query: ListQuery = {}): Observable<{ repos: Repo[]; total: number; nextOffset: number | null }> {
+    return this.get('/api/repos', { ...query });
+  }
+  addRepo(body: AddRepoBody): Observable<AddRepoReply> {
+    return this.send('POST', '/api/repos', body);
+  }
+  deleteRepo(repoId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/repos/${enc(repoId)}`);
+  }
+  listConfigurations(query: ListQuery = {}): Observable<{ configurations: Configuration[]; total: number; nextOffset: number | null }> {
+    return this.get('/api/configurations', { ...query });
+  }
+  getConfiguration(configurationId: string): Observable<Configuration> {
+    return this.get(`/api/configurations/${enc(configurationId)}`);
+  }
+  createConfiguration(body: CreateConfigurationBody): Observable<Configuration> {
+    return this.send('POST', '/api/configurations', body);
+  }
+  updateConfiguration(configurationId: string, body: UpdateConfigurationBody): Observable<Configuration> {
+    return this.send('PATCH', `/api/configurations/${enc(configurationId)}`, body);
+  }
+  deleteConfiguration(configurationId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/configurations/${enc(configurationId)}`);
+  }
+  buildConfiguration(configurationId: string): Observable<BuildReply> {
+    return this.send('POST', `/api/configurations/${enc(configurationId)}/build`);
   }
 
   // the dev mailbox (local runtime only)

@@ -12,6 +12,11 @@ export function parseServerMessage(raw: string): ServerMessage | null {
   } catch {
     return null;
   }
+  return toServerMessage(value);
+}
+
+/** The same check on a frame already parsed from JSON. */
+export function toServerMessage(value: unknown): ServerMessage | null {
   if (!isRecord(value)) return null;
   switch (value['type']) {
     case 'hello':

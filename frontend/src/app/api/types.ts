@@ -159,3 +159,176 @@ export type ServerMessage =
   | { type: 'error'; code: string; message: string };
 
 export type OrgEventMessage = Extract<ServerMessage, { type: 'org.event' }>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sessions (`shared/contracts/sessions.ts`). The realtime protocol lives in `session-events.ts`.
+
+export type SessionStatus = 'pending' | 'starting' | 'running' | 'migrating' | 'paused' | 'stopped' | 'failed';
+export type DisplayStatus = 'active' | 'idle' | 'recovering' | 'blocked' | 'paused' | 'completed' | 'failed';
+export type SessionType = 'coding' | 'setup';
+
+export interface SessionMetrics {
+  toolCalls: number;
+  messagesExchanged: number;
+  activeSeconds: number;
+}
+
+export interface SessionView {
+  id: string;
+  title: string | null;
+  status: SessionStatus;
+  displayStatus: DisplayStatus;
+  pauseReason: string | null;
+  sessionType: string;
+  clientType: string;
+  configuration: { id: string; name: string } | null;
+  createdBy: { id: string; name: string } | null;
+  sandboxProvider: string;
+  metrics: SessionMetrics;
+  latestTask: string | null;
+  outcome: string | null;
+  prUrls: string[];
+  lastError: string | null;
+  eventSeq: number;
+  createdAt: string;
+  lastActivityAt: string;
+}
+
+export interface SessionPage {
+  sessions: SessionView[];
+  /** Pass as `before` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface SessionListQuery {
+  status?: SessionStatus;
+  configurationId?: string;
+  limit?: number;
+  before?: string;
+}
+
+export interface CreateSessionBody {
+  configurationId?: string | null;
+  title?: string;
+  initialPrompt?: string;
+  sessionType: SessionType;
+  sandboxMode: 'deferred' | 'immediate';
+}
+
+export interface SessionStatusReply {
+  status: SessionStatus;
+  displayStatus: DisplayStatus;
+  pauseReason: string | null;
+  lastError: string | null;
+  eventSeq: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Repos and configurations (`shared/contracts/repos.ts`).
+
+export type RepoSource = 'git' | 'local';
+
+export interface Repo {
+  id: string;
+  name: string;
+  source: RepoSource;
+  /** The clone URL, or the path on the machine for a local repo. */
+  url: string;
+  defaultBranch: string;
+  addedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AddRepoBody {
+  url?: string;
+  path?: string;
+  name?: string;
+  defaultBranch?: string;
+  /** A new repo gets a single-repo configuration unless this is false. */
+  createConfiguration?: boolean;
+}
+
+/** 201 when added; 200 with `created: false` (and no configuration) when the URL was already there. */
+export interface AddRepoReply {
+  repo: Repo;
+  created: boolean;
+  configuration: Configuration | null;
+}
+
+/** A page of a list that takes `q`, `limit` and `offset`. */
+export interface ListQuery {
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export type ConfigurationStatus = 'building' | 'default' | 'ready' | 'failed';
+
+export interface ServiceCommand {
+  name: string;
+  command: string;
+  cwd?: string;
+  workspacePath?: string;
+}
+
+export interface EnvFileKey {
+  key: string;
+  required: boolean;
+}
+
+export interface EnvFileSpec {
+  path: string;
+  workspacePath: string;
+  format: 'dotenv';
+  mode: 'secret';
+  keys: EnvFileKey[];
+}
+
+export interface ConfigurationRepo {
+  repoId: string;
+  name: string;
+  source: RepoSource;
+  url: string;
+  defaultBranch: string;
+  workspacePath: string;
+}
+
+export interface Configuration {
+  id: string;
+  name: string;
+  notes: string | null;
+  status: ConfigurationStatus;
+  error: string | null;
+  sandboxProvider: string;
+  snapshotId: string | null;
+  snapshotVersionKey: string | null;
+  agentCommand: string | null;
+  serviceCommands: ServiceCommand[];
+  envFiles: EnvFileSpec[];
+  repos: ConfigurationRepo[];
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateConfigurationBody {
+  name?: string;
+  notes?: string;
+  repos: { repoId: string; workspacePath?: string }[];
+}
+
+export interface UpdateConfigurationBody {
+  name?: string;
+  notes?: string | null;
+  agentCommand?: string | null;
+  serviceCommands?: ServiceCommand[];
+  envFiles?: EnvFileSpec[];
+}
+
+export interface BuildReply {
+  /** False when a build was already running (asking again starts nothing). */
+  started: boolean;
+  executionName: string | null;
+  configuration: Configuration;
+}

@@ -1,6 +1,6 @@
 import { DOCUMENT, Injectable, InjectionToken, inject, signal } from '@angular/core';
 import { Observable, Subject, filter } from 'rxjs';
-import { parseServerMessage } from '../api/server-message';
+import { toServerMessage } from '../api/server-message';
 import type { OrgEventMessage, ServerMessage } from '../api/types';
 
 /** Builds the socket; tests hand in a fake. */
@@ -25,6 +25,9 @@ export class Realtime {
   private readonly document = inject(DOCUMENT);
   private readonly createSocket = inject(WEB_SOCKET_FACTORY);
   private readonly messages = new Subject<ServerMessage>();
+  private readonly frames = new Subject<unknown>();
+  private readonly opened = new Subject<void>();
+  private readonly closed = new Subject<void>();
   private socket: WebSocket | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -34,6 +37,18 @@ export class Realtime {
   readonly state = signal<RealtimeState>('idle');
 
   readonly messages$: Observable<ServerMessage> = this.messages.asObservable();
+
+  /**
+   * Every other frame (not one of `messages$`), parsed from JSON but not yet checked: areas with their own protocol
+   * over this socket (sessions) check the frames they care about themselves.
+   */
+  readonly frames$: Observable<unknown> = this.frames.asObservable();
+
+  /** Emits each time a socket opens, the first time and after every reconnect: the moment to (re)subscribe. */
+  readonly opened$: Observable<void> = this.opened.asObservable();
+
+  /** Emits when an open socket goes away (dropped, replaced or disconnected): what was sent on it may be lost. */
+  readonly closed$: Observable<void> = this.closed.asObservable();
 
   orgEvents(organizationId?: string): Observable<OrgEventMessage> {
     return this.messages$.pipe(
@@ -48,6 +63,13 @@ export class Realtime {
     this.attempt = 0;
     this.close();
     this.open();
+  }
+
+  /** Sends a message on the open socket; false (nothing sent) while there is none. */
+  send(message: object): boolean {
+    if (!this.socket || this.state() !== 'open') return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
   }
 
   disconnect(): void {
@@ -76,17 +98,26 @@ export class Realtime {
       this.attempt = 0;
       this.state.set('open');
       this.heartbeat = setInterval(() => socket.send(JSON.stringify({ type: 'ping' })), HEARTBEAT_MS);
+      this.opened.next();
     };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data !== 'string') return;
-      const message = parseServerMessage(event.data);
+      let value: unknown;
+      try {
+        value = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      const message = toServerMessage(value);
       if (message) this.messages.next(message);
+      else this.frames.next(value);
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.stopHeartbeat();
       this.socket = null;
       this.state.set('closed');
+      this.closed.next();
       if (this.wanted) this.scheduleRetry();
     };
   }
@@ -115,6 +146,7 @@ export class Realtime {
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = null;
       socket.close();
+      this.closed.next();
     }
   }
 }

@@ -33,6 +33,28 @@ const ICONS = {
   warning: 'M12 3 2 20h20zM12 10v4M12 17v.5',
   info: circle(12, 12, 9) + 'M12 11v6M12 7.5v.5',
   close: 'M6 6l12 12M18 6 6 18',
+  // sessions, repos and configurations
+  repo: 'M5 4h11a2 2 0 0 1 2 2v14H7a2 2 0 0 1-2-2zM5 18a2 2 0 0 1 2-2h11',
+  configuration: 'M12 4 3 8.5l9 4.5 9-4.5zM3 12.5l9 4.5 9-4.5M3 16.5l9 4.5 9-4.5',
+  branch: circle(6, 6, 2) + circle(6, 18, 2) + circle(18, 8, 2) + 'M6 8v8M18 10c0 4-6 3-10.5 7',
+  pr: circle(6, 6, 2) + circle(6, 18, 2) + circle(18, 18, 2) + 'M6 8v8M18 16V9a3 3 0 0 0-3-3h-4M13 4l-2 2 2 2',
+  terminal: 'M4 6l6 6-6 6M12 18h8',
+  preview: rect(3, 4, 18, 16) + 'M3 9h18M6.5 6.5h.5M9 6.5h.5',
+  pause: 'M8 5v14M16 5v14',
+  play: 'M7 4.5v15l12-7.5z',
+  camera: rect(3, 7, 18, 13) + 'M8 7l1.5-3h5L16 7' + circle(12, 13.5, 3.5),
+  send: 'M4 12 20 4l-5 16-3-7zM12 13l8-9',
+  stop: rect(6, 6, 12, 12),
+  external: 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6',
+  'chevron-right': 'M9 6l6 6-6 6',
+  chat: 'M4 5h16v11H9l-5 4z',
+  clock: circle(12, 12, 9) + 'M12 7v5l3 2',
+  file: 'M6 3h8l4 4v14H6zM14 3v4h4',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  move: 'M5 12h14M15 8l4 4-4 4M9 8 5 12l4 4',
+  bulb: 'M9 18h6M10 21h4M12 3a6 6 0 0 0-4 10.5c.8.8 1 1.5 1 2.5h6c0-1 .2-1.7 1-2.5A6 6 0 0 0 12 3z',
+  globe: circle(12, 12, 9) + 'M3 12h18M12 3c2.5 2.5 3.5 5.5 3.5 9s-1 6.5-3.5 9c-2.5-2.5-3.5-5.5-3.5-9s1-6.5 3.5-9z',
+  tool: 'M15 4a5 5 0 0 0-4.6 6.9L4 17.3 6.7 20l6.4-6.4A5 5 0 0 0 20 9l-3 3-3-1-1-3z',
 } as const;
 
 export type IconName = keyof typeof ICONS;

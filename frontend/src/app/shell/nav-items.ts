@@ -25,6 +25,13 @@ export const NAV_GROUPS: NavGroup[] = [
     ],
   },
   {
+    label: 'Workspace',
+    items: [
+      { path: '/repos', label: 'Repos', icon: 'repo' },
+      { path: '/configurations', label: 'Configurations', icon: 'configuration' },
+    ],
+  },
+  {
     label: 'Organisation',
     items: [
       { path: '/integrations', label: 'Integrations', icon: 'integrations' },

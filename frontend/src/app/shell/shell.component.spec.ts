@@ -46,6 +46,8 @@ describe('Shell', () => {
       'nav-sessions',
       'nav-automations',
       'nav-inbox',
+      'nav-repos',
+      'nav-configurations',
       'nav-integrations',
       'nav-members',
       'nav-api-keys',
