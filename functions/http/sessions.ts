@@ -1,4 +1,5 @@
-import { sessionRoutes as r } from '../../shared/contracts/sessions';
+import { previewRoutes as p, sessionRoutes as r } from '../../shared/contracts/sessions';
+import * as previews from '../../shared/domain/sessions/previews';
 import { readEvents } from '../../shared/domain/sessions/events';
 import { sendToDaemon } from '../../shared/domain/sessions/runtime';
 import * as sessions from '../../shared/domain/sessions/sessions';
@@ -41,6 +42,11 @@ export const handler = httpApi('sessions', [
     await sendToDaemon(c, params.sessionId, { type: 'cancel' });
     return { ok: true as const };
   }),
+  bind(p.preview, ({ c, org, params, body }) => previews.createPreview(previewDeps(c), org, params.sessionId, body.port, 'private')),
+  bind(p.listShares, async ({ c, org, params }) => ({ shares: await previews.listShares(previewDeps(c), org, params.sessionId) })),
+  bind(p.share, ({ c, org, params, body }) => previews.createPreview(previewDeps(c), org, params.sessionId, body.port, 'share')),
+  bind(p.revokeShare, ({ c, org, params }) => previews.revokeShare(previewDeps(c), org, params.sessionId, params.shareId)),
+  bind(p.publicShare, ({ c, params }) => previews.publicShare(previewDeps(c), params.shareId)),
   bind(r.events, async ({ c, org, params, query }) => {
     const s = await sessions.findSession(c.db, org.organizationId, params.sessionId);
     const events = await readEvents(c.db, params.sessionId, query.after, query.limit);
@@ -48,6 +54,7 @@ export const handler = httpApi('sessions', [
   }),
 ]);
 
+const previewDeps = (c: Container) => ({ ...events(c), clock: c.clock, previewUrl: (token: string) => c.sandboxes.previewUrl(token) });
 const events = (c: Container) => ({ db: c.db, publish: (id: string, items: AppendItem[]) => publishEvents(c, id, items) });
 
 /** Hands queued prompts to the connected daemon (it acknowledges each, and they leave the queue then). */

@@ -77,7 +77,15 @@ async function message(c: Container, event: WebSocketEvent): Promise<WebSocketRe
       await onViewerMessage(c, connection, msg.data);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      await sendTo(c, connectionId, { type: 'error', code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) });
+      const about = msg.data as { sessionId: string; requestId?: string; terminalId?: string };
+      await sendTo(c, connectionId, {
+        type: 'error',
+        code: err.code,
+        message: err.message,
+        sessionId: about.sessionId,
+        ...(about.requestId ?? about.terminalId ? { requestId: about.requestId ?? about.terminalId } : {}),
+        ...(err.fields ? { fields: err.fields } : {}),
+      });
     }
     return { statusCode: 200 };
   }

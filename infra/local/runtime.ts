@@ -18,6 +18,12 @@ import { LocalQueue, QueueWorker } from './queue';
 import { LocalScheduler } from './scheduler';
 import { LocalWorkflows } from './asl-runner';
 import { dataDirSecret } from './secret';
+import { resolvePreview } from '../../shared/domain/sessions/previews';
+import { pauseSession } from '../../shared/domain/sessions/runtime';
+import { sandboxRuntimeDeps } from '../../shared/runtime/sandbox-deps';
+import { sandboxSession } from '../../shared/db/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { SandboxProviderKind } from '../../shared/sandbox/provider';
 import { localSandboxes } from './sandboxes';
 import { loadStateMachines } from './state-machines';
 
@@ -31,6 +37,8 @@ export interface RuntimeOptions {
   staticDir?: string;
   /** Use an already open database (tests); otherwise one is opened from the configuration. */
   db?: DbHandle;
+  /** Shorter Retry intervals and Wait states (tests). */
+  workflowOverrides?: { retryIntervalMs?: number; waitMs?: number };
 }
 
 type AnyHandler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
@@ -91,6 +99,11 @@ export class LocalRuntime {
       websocket: ws ? { name: ws[0], handler: handlers.get(ws[0]) as unknown as WsHandler } : undefined,
       staticDir: options.staticDir ?? path.join(REPO_ROOT, 'dist', 'frontend', 'browser'),
       logger: logger.child({ component: 'http' }),
+      preview: async (token) => {
+        const target = await resolvePreview(db, clock, token);
+        if (!target) return null;
+        return container.sandboxes.provider(target.provider as SandboxProviderKind).tunnelUrl(target.providerSandboxId!, target.port);
+      },
     });
     // Listen first: with PORT=0 the address (and so the links in emails) is only known now.
     const { port, url } = await server.listen();
@@ -103,6 +116,7 @@ export class LocalRuntime {
       logger: logger.child({ component: 'workflows' }),
       definitions: loadStateMachines(stateMachines, REPO_ROOT),
       invokeFunction: invoke,
+      overrides: options.workflowOverrides,
     });
 
     let dispatchKick: () => void = () => {};
@@ -213,11 +227,27 @@ export class LocalRuntime {
     });
   }
 
-  /** Graceful shutdown: stop taking work, let in-flight work finish within `graceMs`, then close the database. */
+  /**
+   * Graceful shutdown: stop taking work, let in-flight work finish within `graceMs`, pause sandboxes that run on this
+   * machine (their processes must not outlive Proliferate; they resume on demand), then close the database.
+   */
   async stop(graceMs = this.container.config.SHUTDOWN_GRACE_MS): Promise<void> {
     const { server, workers, scheduler, workflows } = this.parts;
+    await this.pauseLocalSandboxes(graceMs);
     await Promise.all([scheduler.stop(graceMs), server.close(graceMs), ...workers.map((w) => w.stop(graceMs)), workflows.stop(graceMs), this.parts.stopDispatch()]);
     setContainer(undefined);
     if (this.parts.ownsDb) await this.container.dbHandle.close();
+  }
+
+  private async pauseLocalSandboxes(graceMs: number): Promise<void> {
+    const c = this.container;
+    const live = await c.db
+      .select({ id: sandboxSession.id })
+      .from(sandboxSession)
+      .where(and(eq(sandboxSession.sandboxProvider, 'local'), inArray(sandboxSession.status, ['starting', 'running', 'migrating'])));
+    if (live.length === 0) return;
+    const deps = { ...sandboxRuntimeDeps(c), snapshotWaitMs: Math.min(graceMs, 2000) };
+    await Promise.allSettled(live.map((s) => pauseSession(deps, s.id, 'server_stopped')));
+    c.logger.info({ paused: live.length }, 'local sandboxes paused for shutdown');
   }
 }

@@ -38,5 +38,16 @@ export function localSandboxes(config: Config, dataDir: string, logger: Logger, 
       return bundles;
     },
     endpoints: { apiUrl, wsUrl: `${apiUrl.replace(/^http/, 'ws')}/ws` },
+    previewUrl: (token) => previewUrl(config.publicUrl, token),
   };
+}
+
+/**
+ * Each preview gets its own origin: `p-<token>.localhost` (browsers resolve every *.localhost name to this machine),
+ * or `p-<token>.<host>` when PUBLIC_URL names a host with wildcard DNS.
+ */
+export function previewUrl(publicUrl: string, token: string): string {
+  const u = new URL(publicUrl);
+  const host = u.hostname === '127.0.0.1' || u.hostname === 'localhost' ? 'localhost' : u.hostname;
+  return `${u.protocol}//p-${token}.${host}${u.port ? `:${u.port}` : ''}/`;
 }

@@ -10,6 +10,7 @@ import type { WebSocketResult } from '../../shared/realtime/event';
 import type { Logger } from '../../shared/runtime/logger';
 import type { HttpRoute } from '../manifest';
 import { compileRoute, lambdaContext, matchRoute, toHttpEvent, type CompiledRoute } from './http-event';
+import { previewToken, proxyHttp, proxyUpgrade, type PreviewResolver } from './preview-proxy';
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // API Gateway's Lambda payload limit
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   websocket?: { name: string; handler: WsHandler };
   /** The built dashboard (dist/frontend/browser); index.html is the SPA fallback. */
   staticDir?: string;
+  /** Resolves preview tokens (requests to `p-<token>.<host>`) to sandbox ports. */
+  preview?: PreviewResolver;
   logger: Logger;
 }
 
@@ -84,6 +87,11 @@ export class LocalServer {
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 60_000;
     this.server.on('upgrade', (req, socket, head) => {
+      const token = options.preview ? previewToken(req) : null;
+      if (token && this.ready && !this.closing) {
+        this.track(proxyUpgrade(options.preview!, token, req, socket as import('node:net').Socket, head));
+        return;
+      }
       if (this.closing || !this.ready || !options.websocket || new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
@@ -124,6 +132,8 @@ export class LocalServer {
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end('{"error":{"code":"shutting_down","message":"Restarting"}}');
       return;
     }
+    const token = this.options.preview ? previewToken(req) : null;
+    if (token) return proxyHttp(this.options.preview!, token, req, res);
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return this.onApi(req, res, url.pathname);
     return this.onStatic(req, res, url.pathname);
   }
@@ -215,6 +225,8 @@ export class LocalServer {
     }
     this.wss.handleUpgrade(req, socket, head, (client) => {
       this.sockets.sockets.set(connectionId, client);
+      // A peer that vanishes (a sandbox terminated mid-connection) resets the socket: log it, never crash the process.
+      client.on('error', (err) => this.options.logger.debug({ err: err.message, connectionId }, 'websocket error'));
       const invoke = (routeKey: string, eventType: string, body?: string) =>
         ws.handler(
           { requestContext: { ...base, routeKey, eventType, requestId: randomUUID() }, body, isBase64Encoded: false },

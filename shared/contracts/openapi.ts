@@ -4,7 +4,7 @@ import { devMailRoutes } from './dev-mail';
 import { metaRoutes } from './meta';
 import { orgRoutes } from './orgs';
 import { sandboxRoutes } from './sandbox-routes';
-import { sessionRoutes } from './sessions';
+import { previewRoutes, sessionRoutes } from './sessions';
 import { configurationRoutes, repoRoutes } from './repos';
 import { ErrorReply, type RouteContract } from './route';
 
@@ -14,6 +14,7 @@ export const allRoutes: Record<string, Record<string, RouteContract>> = {
   admin: adminRoutes,
   devMail: devMailRoutes,
   sessions: sessionRoutes,
+  previews: previewRoutes,
   repos: repoRoutes,
   configurations: configurationRoutes,
   sandbox: sandboxRoutes,

@@ -52,7 +52,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('message_complete'), messageId: id, stopReason: z.string().max(100).optional() }),
   z.object({ type: z.literal('message_cancelled'), messageId: id.optional() }),
-  z.object({ type: z.literal('status'), status: SessionStatus, message: z.string().max(2000).optional() }),
+  z.object({ type: z.literal('status'), status: SessionStatus, message: z.string().max(2000).optional(), pauseReason: z.string().max(100).optional() }),
   z.object({ type: z.literal('error'), message: z.string().max(10_000), code: z.string().max(100).optional() }),
   z.object({ type: z.literal('snapshot_result'), success: z.boolean(), snapshotId: z.string().optional(), error: z.string().optional(), target: z.enum(['session', 'configuration']) }),
   z.object({ type: z.literal('preview_url'), port: z.number().int().min(1).max(65535), url: z.string().max(2000) }),
@@ -134,8 +134,8 @@ export type ViewerMessage = z.infer<typeof ViewerMessage>;
 /** Server → viewer. `event` carries a logged event; the others are live-only. */
 export const ViewerUpdate = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), ...sessionRef, seq: z.number().int().positive(), at: z.string(), event: SessionEvent }),
-  /** A batch of logged events (replays send many per message). */
-  z.object({ type: z.literal('events'), ...sessionRef, events: z.array(LoggedEvent) }),
+  /** A batch of logged events; `replay` marks the batches of a subscription's replay (they may skip compacted seqs). */
+  z.object({ type: z.literal('events'), ...sessionRef, events: z.array(LoggedEvent), replay: z.boolean().optional() }),
   /** Sent after a subscription's replay: everything up to `lastSeq` has been sent. */
   z.object({ type: z.literal('subscribed'), ...sessionRef, lastSeq: z.number().int().min(0), status: SessionStatus }),
   z.object({ type: z.literal('git_status'), ...sessionRef, requestId: id.optional(), state: GitState }),

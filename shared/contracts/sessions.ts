@@ -110,3 +110,62 @@ export const sessionRoutes = {
     response: z.object({ events: z.array(LoggedEvent), lastSeq: z.number().int() }),
   }),
 };
+
+export const PreviewView = z.object({
+  id: z.string(),
+  kind: z.enum(['private', 'share']),
+  port: z.number().int(),
+  url: z.string(),
+  revoked: z.boolean(),
+  expiresAt: IsoDate.nullable(),
+  createdAt: IsoDate,
+});
+
+const port = z.number().int().min(1).max(65535);
+
+export const previewRoutes = {
+  preview: route({
+    method: 'POST',
+    path: '/api/sessions/{sessionId}/previews',
+    summary: "A link to a port of the session's sandbox for the caller (expires after 12 hours)",
+    access: 'org',
+    status: 201,
+    params: sessionParams,
+    body: z.object({ port }).strict(),
+    response: PreviewView,
+  }),
+  listShares: route({
+    method: 'GET',
+    path: '/api/sessions/{sessionId}/shares',
+    summary: "The session's public preview links",
+    access: 'org',
+    params: sessionParams,
+    response: z.object({ shares: z.array(PreviewView) }),
+  }),
+  share: route({
+    method: 'POST',
+    path: '/api/sessions/{sessionId}/shares',
+    summary: "A public link to the session's preview, until revoked",
+    access: 'org',
+    status: 201,
+    params: sessionParams,
+    body: z.object({ port }).strict(),
+    response: PreviewView,
+  }),
+  revokeShare: route({
+    method: 'DELETE',
+    path: '/api/sessions/{sessionId}/shares/{shareId}',
+    summary: 'Revoke a public preview link',
+    access: 'org',
+    params: z.object({ sessionId: Id, shareId: z.string().regex(/^[0-9a-f]{32}$/, 'a share id') }).strict(),
+    response: PreviewView,
+  }),
+  publicShare: route({
+    method: 'GET',
+    path: '/api/previews/{shareId}',
+    summary: 'What a public preview link shows',
+    access: 'public',
+    params: z.object({ shareId: z.string().regex(/^[0-9a-f]{32}$/, 'a share id') }).strict(),
+    response: z.object({ id: z.string(), title: z.string().nullable(), port: z.number().int(), url: z.string(), live: z.boolean() }),
+  }),
+};

@@ -26,6 +26,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
     type: z.literal('error'),
     code: z.string(),
     message: z.string(),
+    /** For session messages: which session and which request (git, terminal) the error answers. */
+    sessionId: z.string().optional(),
+    requestId: z.string().optional(),
     fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   }),
 ]);

@@ -167,7 +167,7 @@ export async function onViewerMessage(c: Container, conn: Connection, msg: Viewe
       for (;;) {
         const batch = await readEvents(c.db, session.id, after, REPLAY_BATCH);
         if (batch.length === 0) break;
-        await post(c, conn.connectionId, { type: 'events', sessionId: session.id, events: batch });
+        await post(c, conn.connectionId, { type: 'events', sessionId: session.id, events: batch, replay: true });
         after = batch[batch.length - 1].seq;
         if (batch.length < REPLAY_BATCH) break;
       }

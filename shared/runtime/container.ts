@@ -67,4 +67,6 @@ export interface SandboxesRuntime {
   daemon(): Promise<{ path: string; version: string }>;
   /** How a daemon inside a sandbox reaches the platform. */
   endpoints: { apiUrl: string; wsUrl: string };
+  /** The URL of a preview token (its own origin, routed by the preview proxy). */
+  previewUrl(token: string): string;
 }

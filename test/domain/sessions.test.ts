@@ -90,8 +90,10 @@ describe('session lifecycle', () => {
     const { id } = await newSession();
     await startSession(deps(provider), id);
     await markRunning(deps(provider), id, (await row(id)).sandboxId!);
-    await h.db.update(sandboxSession).set({ latestTask: 'Running tests' }).where(eq(sandboxSession.id, id));
+    await h.db.update(sandboxSession).set({ latestTask: 'Running tests', runningSince: new Date(Date.now() - 90_000) }).where(eq(sandboxSession.id, id));
     expect(await pauseSession(deps(provider), id, 'manual')).toBe('paused');
+    expect((await row(id)).metrics.activeSeconds).toBeGreaterThanOrEqual(90);
+    expect((await row(id)).runningSince).toBeNull();
     expect(await pauseSession(deps(provider), id, 'manual')).toBe('skipped');
     const paused = await row(id);
     expect(paused).toMatchObject({ status: 'paused', pauseReason: 'manual', latestTask: null });

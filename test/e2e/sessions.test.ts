@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -231,6 +232,40 @@ describe('a session on the embedded runtime with the local provider and the buil
     v1.send({ type: 'terminal_input', sessionId, terminalId: 'term', data: 'echo TERMINAL_$((6*7))\n' });
     await eventually(async () => v1.other.filter((m) => m.type === 'terminal_output').map((m) => m.data).join('').includes('TERMINAL_42'), 15_000, 'terminal output');
     v1.send({ type: 'terminal_close', sessionId, terminalId: 'term' });
+  });
+
+  it('previews a port of the sandbox on its own origin through a token, and shares it publicly until revoked', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    v1.send({ type: 'terminal_open', sessionId, terminalId: 'srv', cols: 120, rows: 30 });
+    await new Promise((r) => setTimeout(r, 300));
+    v1.send({ type: 'terminal_input', sessionId, terminalId: 'srv', data: `node -e "require('http').createServer((q, s) => s.end('preview ok ' + q.url)).listen(${port})"\n` });
+    // Browsers resolve *.localhost to this machine; here the Host header says which origin is meant (fetch cannot set it).
+    const viaProxy = (url: string, pathname: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const u = new URL(url);
+        const req = httpRequest({ host: '127.0.0.1', port: Number(u.port), path: pathname, headers: { host: u.host } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const preview = await owner.post(`/api/sessions/${sessionId}/previews`, { port });
+    expect(preview.status).toBe(201);
+    expect(preview.body.url).toMatch(/^http:\/\/p-[0-9a-f]{32}\.localhost:\d+\/$/);
+    await eventually(async () => (await viaProxy(preview.body.url, '/hello?x=1')).text === 'preview ok /hello?x=1', 15_000, 'preview answers');
+    await v1.waitFor((e) => e.type === 'preview_url' && e.port === port, 'preview_url event');
+
+    const share = await owner.post(`/api/sessions/${sessionId}/shares`, { port });
+    expect((await new Client(rt.url).get(`/api/previews/${share.body.id}`)).body).toMatchObject({ port, live: true, title: 'Hello session' });
+    expect((await viaProxy(share.body.url, '/')).text).toBe('preview ok /');
+    expect((await outsider.post(`/api/sessions/${sessionId}/shares`, { port })).status).toBe(404);
+    expect((await owner.delete(`/api/sessions/${sessionId}/shares/${share.body.id}`)).body.revoked).toBe(true);
+    expect((await viaProxy(share.body.url, '/')).status).toBe(404);
+    expect((await new Client(rt.url).get(`/api/previews/${share.body.id}`)).status).toBe(404);
+    expect((await viaProxy(`http://p-${'0'.repeat(32)}.localhost:${new URL(rt.url).port}/`, '/')).status).toBe(404);
+    v1.send({ type: 'terminal_close', sessionId, terminalId: 'srv' });
   });
 
   it('pauses, survives a restart of the runtime, resumes with the files, and the conversation goes on', async () => {

@@ -44,6 +44,10 @@ const crossTenant: Record<string, (c: Client) => ReturnType<Client['request']>> 
   'POST /api/sessions/{sessionId}/message': (c) => c.post(`/api/sessions/${a.sessionId}/message`, { content: 'hi' }),
   'POST /api/sessions/{sessionId}/cancel': (c) => c.post(`/api/sessions/${a.sessionId}/cancel`),
   'GET /api/sessions/{sessionId}/events': (c) => c.get(`/api/sessions/${a.sessionId}/events`),
+  'POST /api/sessions/{sessionId}/previews': (c) => c.post(`/api/sessions/${a.sessionId}/previews`, { port: 3000 }),
+  'GET /api/sessions/{sessionId}/shares': (c) => c.get(`/api/sessions/${a.sessionId}/shares`),
+  'POST /api/sessions/{sessionId}/shares': (c) => c.post(`/api/sessions/${a.sessionId}/shares`, { port: 3000 }),
+  'DELETE /api/sessions/{sessionId}/shares/{shareId}': (c) => c.delete(`/api/sessions/${a.sessionId}/shares/${'0'.repeat(32)}`),
   'GET /api/repos/{repoId}': (c) => c.get(`/api/repos/${a.repoId}`),
   'PATCH /api/repos/{repoId}': (c) => c.patch(`/api/repos/${a.repoId}`, { name: 'hijacked' }),
   'DELETE /api/repos/{repoId}': (c) => c.delete(`/api/repos/${a.repoId}`),
@@ -60,6 +64,7 @@ const byDesign: Record<string, string> = {
   'GET /api/invitations/{invitationId}': 'the invitation link is the credential: whoever holds it sees what they are invited to',
   'POST /api/invitations/{invitationId}/accept': 'only the addressee can accept; anyone else gets 403 invitation_email_mismatch (tested below)',
   'GET /api/dev/mail/{mailId}': 'the dev mailbox exists only in the embedded runtime for local development',
+  'GET /api/previews/{shareId}': 'a public share link is the credential; revoked or unknown ids are 404 (sessions e2e test)',
   'POST /api/sandbox/tools/{tool}': 'authenticated by a sandbox token that names one session; a token for another session is refused (sessions e2e test)',
 };
 

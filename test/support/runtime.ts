@@ -25,7 +25,14 @@ export async function startRuntime(env: Record<string, string> = {}, options: { 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'proliferate-test-'));
   const config = loadConfig({ PORT: '0', PROLIFERATE_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test', ...env });
   const start = (cfg: typeof config) =>
-    LocalRuntime.start({ config: cfg, db, logger: createLogger({ level: cfg.LOG_LEVEL }), staticDir: options.staticDir ?? path.join(dataDir, 'no-frontend') });
+    LocalRuntime.start({
+      config: cfg,
+      db,
+      logger: createLogger({ level: cfg.LOG_LEVEL }),
+      staticDir: options.staticDir ?? path.join(dataDir, 'no-frontend'),
+      // Workflows retry in milliseconds, not seconds, so background builds settle before a test file ends.
+      workflowOverrides: { retryIntervalMs: 20, waitMs: 20 },
+    });
   const t: TestRuntime = {
     runtime: await start(config),
     url: '',
@@ -42,7 +49,7 @@ export async function startRuntime(env: Record<string, string> = {}, options: { 
         const running = await db.db.select({ id: workflowExecution.id }).from(workflowExecution).where(eq(workflowExecution.status, 'RUNNING')).limit(1);
         const queued = await db.db.select({ id: queueMessage.id }).from(queueMessage).limit(1);
         return running.length === 0 && queued.length === 0;
-      }, 60_000, 'background work to finish').catch(() => {});
+      }, 20_000, 'background work to finish').catch(() => {});
       await t.runtime.stop(1000);
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });

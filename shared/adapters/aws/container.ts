@@ -145,5 +145,7 @@ function awsSandboxes(config: Config, env: NodeJS.ProcessEnv): SandboxesRuntime 
     },
     daemon: async () => ({ path: env.DAEMON_BUNDLE_PATH ?? `${__dirname}/daemon.js`, version: env.DAEMON_VERSION ?? 'unknown' }),
     endpoints: { apiUrl, wsUrl: `${apiUrl.replace(/^http/, 'ws')}/ws` },
+    // The preview proxy runs in the embedded runtime; on AWS a link opens the dashboard's preview page.
+    previewUrl: (token) => `${config.publicUrl.replace(/\/$/, '')}/preview/${token}`,
   };
 }

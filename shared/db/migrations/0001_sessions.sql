@@ -37,8 +37,10 @@ CREATE TABLE "preview_share" (
 	"session_id" text NOT NULL,
 	"organization_id" text NOT NULL,
 	"port" integer NOT NULL,
+	"kind" text NOT NULL,
 	"created_by" text,
 	"revoked" boolean DEFAULT false NOT NULL,
+	"expires_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -87,6 +89,7 @@ CREATE TABLE "sandbox_session" (
 	"last_error" text,
 	"idle_timeout_minutes" integer DEFAULT 30 NOT NULL,
 	"started_at" timestamp with time zone,
+	"running_since" timestamp with time zone,
 	"paused_at" timestamp with time zone,
 	"ended_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

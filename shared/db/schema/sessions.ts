@@ -137,6 +137,8 @@ export const sandboxSession = pgTable(
     lastError: text('last_error'),
     idleTimeoutMinutes: integer('idle_timeout_minutes').default(30).notNull(),
     startedAt: timestamp('started_at', tz),
+    /** When the session last became running (its active seconds accrue from here on pause or stop). */
+    runningSince: timestamp('running_since', tz),
     pausedAt: timestamp('paused_at', tz),
     endedAt: timestamp('ended_at', tz),
     createdAt: timestamp('created_at', tz).defaultNow().notNull(),
@@ -187,7 +189,10 @@ export const sessionToolCall = pgTable(
   (t) => [primaryKey({ columns: [t.sessionId, t.toolCallId] })],
 );
 
-/** A public, revocable link to a session's preview. */
+/**
+ * A capability URL to a port of a session's sandbox: `private` ones are handed to members and expire; `share` ones are
+ * public links that last until revoked. The id is the unguessable token in the preview's host name.
+ */
 export const previewShare = pgTable(
   'preview_share',
   {
@@ -197,8 +202,10 @@ export const previewShare = pgTable(
       .references(() => sandboxSession.id, { onDelete: 'cascade' }),
     organizationId: text('organization_id').notNull(),
     port: integer('port').notNull(),
+    kind: text('kind').notNull(),
     createdBy: text('created_by').references(() => user.id, { onDelete: 'set null' }),
     revoked: boolean('revoked').default(false).notNull(),
+    expiresAt: timestamp('expires_at', tz),
     createdAt: timestamp('created_at', tz).defaultNow().notNull(),
   },
   (t) => [index('preview_share_session_idx').on(t.sessionId)],

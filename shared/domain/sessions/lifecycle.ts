@@ -35,6 +35,7 @@ export type PauseReason =
   | 'automation_completed'
   | 'snapshot_failed'
   | 'expired'
+  | 'server_stopped'
   | 'credit_limit'
   | 'payment_failed'
   | 'overage_cap'

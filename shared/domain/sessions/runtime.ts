@@ -35,9 +35,15 @@ async function load(db: Db, sessionId: string): Promise<SessionRow | undefined> 
   return row;
 }
 
-async function status(deps: Pick<SandboxRuntimeDeps, 'publish'>, sessionId: string, value: SessionStatus, message?: string) {
-  await deps.publish(sessionId, [{ event: { type: 'status', status: value, ...(message ? { message } : {}) } }]);
+async function status(deps: Pick<SandboxRuntimeDeps, 'publish'>, sessionId: string, value: SessionStatus, message?: string, pauseReason?: string) {
+  await deps.publish(sessionId, [{ event: { type: 'status', status: value, ...(message ? { message } : {}), ...(pauseReason ? { pauseReason } : {}) } }]);
 }
+
+/** Adds the time since the session last became running to its active seconds (one atomic update). */
+const accrueActiveTime = (now: Date) => ({
+  metrics: sql`jsonb_set(${sandboxSession.metrics}, '{activeSeconds}', to_jsonb(coalesce((${sandboxSession.metrics}->>'activeSeconds')::int, 0) + greatest(0, floor(extract(epoch from (${now.toISOString()}::timestamptz - coalesce(${sandboxSession.runningSince}, ${now.toISOString()}::timestamptz)))))::int))`,
+  runningSince: null,
+});
 
 /** The daemon's connection for a session, if it is connected. */
 export async function daemonConnection(db: Db, sessionId: string, sandboxId?: string | null): Promise<string | null> {
@@ -143,7 +149,7 @@ export async function markRunning(deps: Pick<SandboxRuntimeDeps, 'db' | 'clock' 
   const now = deps.clock.now();
   const [row] = await deps.db
     .update(sandboxSession)
-    .set({ status: 'running', lastSeenAliveAt: now, updatedAt: now })
+    .set({ status: 'running', lastSeenAliveAt: now, updatedAt: now, runningSince: sql`coalesce(${sandboxSession.runningSince}, ${now.toISOString()}::timestamptz)` })
     .where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, sandboxId), inArray(sandboxSession.status, ['starting', 'migrating'])))
     .returning({ id: sandboxSession.id });
   if (row) await status(deps, sessionId, 'running');
@@ -188,11 +194,11 @@ export async function pauseSession(deps: SandboxRuntimeDeps, sessionId: string, 
   const now = deps.clock.now();
   const [row] = await deps.db
     .update(sandboxSession)
-    .set({ status: 'paused', pauseReason: reason, snapshotId, latestTask: null, agentBusy: false, pausedAt: now, updatedAt: now })
+    .set({ status: 'paused', pauseReason: reason, snapshotId, latestTask: null, agentBusy: false, pausedAt: now, updatedAt: now, ...accrueActiveTime(now) })
     .where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, session.sandboxId), inArray(sandboxSession.status, ['running', 'starting', 'migrating'])))
     .returning({ id: sandboxSession.id });
   if (!row) return 'skipped';
-  await status(deps, sessionId, 'paused', reason === 'manual' ? 'Paused' : `Paused (${reason})`);
+  await status(deps, sessionId, 'paused', undefined, reason);
   return 'paused';
 }
 
@@ -293,11 +299,13 @@ export async function terminateSession(deps: SandboxRuntimeDeps, sessionId: stri
     });
   }
   if (options.deleteRow) {
+    // Tell whoever still has it open before it goes: their page stops offering to resume it.
+    await status(deps, sessionId, 'stopped', 'This session was deleted');
     await deps.db.delete(sandboxSession).where(eq(sandboxSession.id, sessionId));
     return;
   }
   const now = deps.clock.now();
-  await deps.db.update(sandboxSession).set({ status: 'stopped', endedAt: now, latestTask: null, updatedAt: now }).where(eq(sandboxSession.id, sessionId));
+  await deps.db.update(sandboxSession).set({ status: 'stopped', endedAt: now, latestTask: null, updatedAt: now, ...accrueActiveTime(now) }).where(eq(sandboxSession.id, sessionId));
   await status(deps, sessionId, 'stopped');
 }
 

@@ -97,7 +97,7 @@ export class ServiceManager {
     writeSync(fd, `\n--- ${new Date().toISOString()} starting: ${spec.command}\n`);
     let child: ChildProcess;
     try {
-      child = spawn('bash', ['-lc', spec.command], { cwd, detached: true, stdio: ['ignore', fd, fd], env: childEnv({ [SERVICE_MARKER]: this.markerOf(spec.name) }) });
+      child = spawn('bash', ['-c', spec.command], { cwd, detached: true, stdio: ['ignore', fd, fd], env: childEnv({ [SERVICE_MARKER]: this.markerOf(spec.name) }) });
     } finally {
       closeSync(fd);
     }

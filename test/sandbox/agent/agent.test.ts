@@ -111,7 +111,8 @@ test('writes a file and runs a command: tool calls carry kinds, the diff and str
   );
   expect(llm.requests[0].messages[0].role).toBe('system');
   const results = toolMessages(llm, 1);
-  expect(results[0].content).toContain('Created notes/hello.txt');
+  // 'hello\n' is one line: the final newline ends it.
+  expect(results[0].content).toBe('Created notes/hello.txt (1 line)');
   expect(results[1].content).toContain('second');
 });
 

@@ -197,6 +197,27 @@ describe('SessionPage', () => {
     expect(el('git-result')?.textContent).toContain('Nothing to commit');
   });
 
+  it('does not call a titled session untitled while it loads', async () => {
+    const navigated = harness.navigateByUrl('/sessions/ses_1', SessionPage);
+    const req = await nextRequest('/api/sessions/ses_1');
+    await settle();
+    expect(el('session-title')?.textContent?.trim()).toBe('');
+    expect(el('session-title')?.getAttribute('aria-busy')).toBe('true');
+    expect(document.title).toBe('Session · Proliferate');
+    req.flush(sessionView({ title: 'Fix the login bug' }));
+    (await nextRequest('/api/configurations/cfg_1')).flush(configuration());
+    await navigated;
+    await settle(harness.fixture);
+    expect(el('session-title')?.textContent?.trim()).toBe('Fix the login bug');
+    expect(el('session-title')?.hasAttribute('aria-busy')).toBe(false);
+    expect(document.title).toBe('Fix the login bug · Proliferate');
+  });
+
+  it('calls a session without a title untitled once it has loaded', async () => {
+    await render(sessionView({ title: null }));
+    expect(el('session-title')?.textContent?.trim()).toBe('Untitled session');
+  });
+
   it('renames the session inline', async () => {
     await render();
     el<HTMLButtonElement>('session-rename')!.click();

@@ -92,7 +92,7 @@ const SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
             </form>
           } @else {
             <div class="title-row">
-              <h1 class="title" data-testid="session-title">{{ title() }}</h1>
+              <h1 class="title" data-testid="session-title" [attr.aria-busy]="title() === null ? 'true' : null">{{ title() ?? '' }}</h1>
               <button mat-icon-button type="button" (click)="startRename()" aria-label="Rename session" matTooltip="Rename" data-testid="session-rename">
                 <app-icon name="edit" [size]="18" />
               </button>
@@ -415,7 +415,10 @@ export class SessionPage {
   protected readonly statusMessage = computed(() => this.view()?.statusMessage ?? null);
   /** The pause reason is only in the API's copy, and only meaningful while the session is paused. */
   protected readonly pauseReason = computed(() => (this.status() === 'paused' ? (this.session.value()?.pauseReason ?? null) : null));
-  protected readonly title = computed(() => this.view()?.title ?? this.session.value()?.title ?? 'Untitled session');
+  /** null until the stream or the API has told: a titled session must not show as untitled while it loads. */
+  protected readonly title = computed(
+    () => this.view()?.title ?? this.session.value()?.title ?? (this.session.hasValue() || this.session.error() ? 'Untitled session' : null),
+  );
   protected readonly previews = computed(() => this.view()?.previews ?? []);
   protected readonly workspaces = computed(() => (this.configuration.hasValue() ? this.configuration.value() : []));
   protected readonly canMutate = computed(() => {
@@ -470,7 +473,7 @@ export class SessionPage {
     effect(() => {
       if (!this.channel()?.working()) this.cancelling.set(false);
     });
-    effect(() => this.pageTitle.setTitle(`${this.title()} · Proliferate`));
+    effect(() => this.pageTitle.setTitle(`${this.title() ?? 'Session'} · Proliferate`));
     afterRenderEffect(() => {
       this.view();
       const el = this.scroller()?.nativeElement;
@@ -507,7 +510,8 @@ export class SessionPage {
   }
 
   protected startRename(): void {
-    this.draft.set(this.title() === 'Untitled session' ? '' : this.title());
+    const title = this.title();
+    this.draft.set(title === null || title === 'Untitled session' ? '' : title);
     this.editing.set(true);
   }
 
@@ -557,7 +561,7 @@ export class SessionPage {
   protected async remove(): Promise<void> {
     const ok = await this.confirm({
       title: 'Delete session',
-      message: `Delete “${this.title()}”? Its sandbox is destroyed and the conversation is gone for everyone.`,
+      message: `Delete “${this.title() ?? 'this session'}”? Its sandbox is destroyed and the conversation is gone for everyone.`,
       confirm: 'Delete',
       danger: true,
     });

@@ -122,11 +122,11 @@ const STATUS_FILTERS: SessionStatus[] = ['running', 'starting', 'pending', 'migr
               </ng-container>
               <ng-container matColumnDef="messages">
                 <th mat-header-cell *matHeaderCellDef class="num">Messages</th>
-                <td mat-cell *matCellDef="let s" class="num">{{ s.metrics.messagesExchanged }}</td>
+                <td mat-cell *matCellDef="let s" class="num" data-testid="session-row-messages">{{ s.metrics.messagesExchanged }}</td>
               </ng-container>
               <ng-container matColumnDef="activeTime">
                 <th mat-header-cell *matHeaderCellDef class="num">Active</th>
-                <td mat-cell *matCellDef="let s" class="num">{{ duration(s.metrics.activeSeconds) }}</td>
+                <td mat-cell *matCellDef="let s" class="num" data-testid="session-row-active">{{ duration(s.metrics.activeSeconds) }}</td>
               </ng-container>
               <ng-container matColumnDef="outcome">
                 <th mat-header-cell *matHeaderCellDef>Outcome</th>

@@ -56,8 +56,10 @@ export const writeFile = defineTool({
     const oldText = existsSync(file) ? readText(file) : null;
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, a.content);
-    const lines = a.content.split('\n').length;
-    return { ok: true, output: `${oldText === null ? 'Created' : 'Overwrote'} ${rel(ctx.cwd, file)} (${lines} lines)`, diffs: [{ path: file, oldText, newText: a.content }] };
+    // A final newline ends the last line; it does not start another.
+    const lines = a.content === '' ? 0 : a.content.split('\n').length - (a.content.endsWith('\n') ? 1 : 0);
+    const count = `${lines} ${lines === 1 ? 'line' : 'lines'}`;
+    return { ok: true, output: `${oldText === null ? 'Created' : 'Overwrote'} ${rel(ctx.cwd, file)} (${count})`, diffs: [{ path: file, oldText, newText: a.content }] };
   },
 });
 

@@ -11,7 +11,7 @@ const PIPE_GRACE_MS = 500;
 
 export const runCommand = defineTool({
   name: 'run_command',
-  description: `Run a shell command with bash -lc in the working directory (or cwd, relative to it). Output (stdout and stderr) streams to the user and comes back to you with the exit code. Commands time out after timeout_seconds (default ${DEFAULT_TIMEOUT_S}, at most ${MAX_TIMEOUT_S}); on timeout the whole process group is killed. Do not start servers in the foreground: use "nohup cmd > log 2>&1 &" or the saved services. stdin is closed.`,
+  description: `Run a shell command with bash -c in the working directory (or cwd, relative to it). Output (stdout and stderr) streams to the user and comes back to you with the exit code. Commands time out after timeout_seconds (default ${DEFAULT_TIMEOUT_S}, at most ${MAX_TIMEOUT_S}); on timeout the whole process group is killed. Do not start servers in the foreground: use "nohup cmd > log 2>&1 &" or the saved services. stdin is closed.`,
   kind: 'execute',
   schema: z.object({
     command: z.string().min(1),
@@ -47,7 +47,8 @@ function execute(command: string, cwd: string, timeoutMs: number, signal: AbortS
     let cancelled = false;
     let exit: { code: number | null; signal: string | null } | null = null;
     let settled = false;
-    const child = spawn('bash', ['-lc', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv({ CI: process.env.CI ?? '1', PAGER: 'cat', GIT_PAGER: 'cat' }) });
+    // Not a login shell: login profiles can block (a stale pyenv lock, a prompt) and a timed-out kill can leave one behind.
+    const child = spawn('bash', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv({ CI: process.env.CI ?? '1', PAGER: 'cat', GIT_PAGER: 'cat' }) });
     const kill = () => {
       signalGroup(child.pid, 'SIGTERM');
       setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 2000).unref();
