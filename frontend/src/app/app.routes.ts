@@ -45,6 +45,11 @@ export const routes: Routes = [
     loadComponent: () => import('./invite/invite.page').then((m) => m.InvitePage),
   },
   {
+    path: 'preview/:id',
+    title: 'Shared preview',
+    loadComponent: () => import('./preview/public-preview.page').then((m) => m.PublicPreviewPage),
+  },
+  {
     // The dashboard. Product areas plug in here as lazy routes (and in shell/nav-items.ts).
     path: '',
     component: Shell,

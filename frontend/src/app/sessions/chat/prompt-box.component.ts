@@ -134,8 +134,15 @@ export class PromptBox {
     if (!this.canSend()) return;
     const content = this.text().trim();
     this.sending.set(true);
+    // Cleared at once (the message shows up from the server, possibly before this request returns); given back if
+    // sending failed and nothing new was typed meanwhile.
+    const typed = this.control.value;
+    this.control.setValue('');
     try {
-      if (await this.submit()(content)) this.control.setValue('');
+      if (!(await this.submit()(content)) && this.control.value === '') this.control.setValue(typed);
+    } catch (err) {
+      if (this.control.value === '') this.control.setValue(typed);
+      throw err;
     } finally {
       this.sending.set(false);
     }
