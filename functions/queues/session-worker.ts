@@ -3,6 +3,7 @@ import { migrateSession, pauseSession, snapshotSession, startSession, terminateS
 import type { PauseReason } from '../../shared/domain/sessions/lifecycle';
 import { sqsConsumer } from '../../shared/queues/sqs';
 import { sandboxRuntimeDeps } from '../../shared/runtime/sandbox-deps';
+import { createSandboxProvider } from '../../shared/sandbox/providers';
 
 /** Runs sandbox lifecycle commands; each is safe to repeat (compare-and-set on status and sandbox id). */
 export const handler = sqsConsumer('session-worker', async (message, { c, logger }) => {
@@ -28,4 +29,4 @@ export const handler = sqsConsumer('session-worker', async (message, { c, logger
       break;
   }
   logger.info({ sessionId: cmd.sessionId, command: cmd.command, result }, 'session command');
-});
+}, { createSandboxProvider });

@@ -1,10 +1,11 @@
 import { SnapshotBuildTask } from '../../shared/contracts/repos';
 import { runSnapshotBuildTask } from '../../shared/domain/repos/snapshot-build';
 import { getContainer } from '../../shared/runtime/container';
+import { createSandboxProvider } from '../../shared/sandbox/providers';
 
 /** The tasks of the snapshot-build workflow (MarkBuilding, BuildSnapshot, MarkReady, MarkFailed), chosen by `action`. */
 export const handler = async (event: unknown): Promise<Record<string, unknown>> => {
-  const c = await getContainer();
+  const c = await getContainer({ createSandboxProvider });
   const task = SnapshotBuildTask.parse(event);
   return runSnapshotBuildTask(
     {

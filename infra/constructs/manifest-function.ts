@@ -3,6 +3,8 @@ import type { FunctionSpec } from '../manifest';
 import { grantManifestAccess, type AccessResources } from './function-access';
 import { NodeFunction, type FunctionNetwork } from './node-function';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { REPO_ROOT } from './repo';
 
 export interface ManifestFunctionProps {
   name: string;
@@ -32,10 +34,25 @@ export class ManifestFunction extends NodeFunction {
       timeoutSeconds: props.spec.timeoutSeconds,
       network: inVpc ? props.network : undefined,
       logRetention: props.logRetention,
+      commandHooks: props.spec.access.includes('sandboxes') ? withDaemonBundle() : undefined,
     });
     this.name = props.name;
     this.spec = props.spec;
     const env = grantManifestAccess(props.name, this, props.spec, props.resources);
     for (const [key, value] of Object.entries(env)) this.fn.addEnvironment(key, value);
   }
+}
+
+/**
+ * Functions that start sandboxes carry the daemon next to their handler (providers copy it into each sandbox): it is
+ * built from this checkout as the function is bundled.
+ */
+function withDaemonBundle(): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      `cd "${REPO_ROOT}" && npx tsx scripts/build-sandbox.ts > /dev/null && cp dist/sandbox/daemon.js "${outputDir}/daemon.js"`,
+    ],
+  };
 }

@@ -6,7 +6,7 @@ import { DomainError, forbidden, unauthenticated, validationFailed } from '../do
 import { resolveOrgCaller } from '../domain/orgs/organizations';
 import { isSuperAdmin } from '../domain/admin/super-admins';
 import { createAuth } from '../auth/auth';
-import { getContainer, type Container } from '../runtime/container';
+import { getContainer, type Container, type ContainerNeeds } from '../runtime/container';
 import type { Logger } from '../runtime/logger';
 import { resolveCaller, resolveSandboxCaller, type SandboxCaller } from './caller';
 import { errorResult, zodFields } from './errors';
@@ -111,7 +111,7 @@ async function authorise(
   return { caller, org };
 }
 
-async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Promise<HttpResult> {
+async function route(bindings: Binding[], event: HttpEvent, logger: Logger, needs: ContainerNeeds): Promise<HttpResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
   const matches = bindings.map((b) => ({ b, m: path.match(b.pattern) })).filter((x) => x.m);
@@ -123,7 +123,7 @@ async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Pro
     });
   }
   const { b: binding, m } = hit;
-  const c = await getContainer({ createAuth });
+  const c = await getContainer({ createAuth, ...needs });
   const headers = requestHeaders(event);
   const { caller, org, sandbox } = await authorise(binding, c, headers);
   const params = parsePart(binding.contract.params, decodeParams(binding.paramNames, m!), 'params');
@@ -138,10 +138,10 @@ async function route(bindings: Binding[], event: HttpEvent, logger: Logger): Pro
 }
 
 /** One Lambda handler per area: a small router over the area's contracts, logged, with errors mapped in one place. */
-export function httpApi(area: string, bindings: Binding[]) {
+export function httpApi(area: string, bindings: Binding[], needs: ContainerNeeds = {}) {
   return withRequestLog(area, async (event, _context, logger) => {
     try {
-      return await route(bindings, event, logger);
+      return await route(bindings, event, logger, needs);
     } catch (err) {
       return errorResult(err, event.requestContext.requestId, logger);
     }
@@ -152,9 +152,10 @@ export function httpApi(area: string, bindings: Binding[]) {
 export function withRequestLog(
   area: string,
   handle: (event: HttpEvent, context: Context, logger: Logger) => Promise<HttpResult>,
+  needs: ContainerNeeds = {},
 ): (event: HttpEvent, context: Context) => Promise<HttpResult> {
   return async (event, context) => {
-    const c = await getContainer({ createAuth });
+    const c = await getContainer({ createAuth, ...needs });
     const started = Date.now();
     const logger = c.logger.child({ area, requestId: event.requestContext.requestId });
     const result = await handle(event, context, logger);

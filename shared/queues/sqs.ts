@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { QueueEnvelope } from '../contracts/messages';
-import { getContainer, type Container } from '../runtime/container';
+import { getContainer, type Container, type ContainerNeeds } from '../runtime/container';
 import type { Logger } from '../runtime/logger';
 
 /**
@@ -10,9 +10,10 @@ import type { Logger } from '../runtime/logger';
 export function sqsConsumer(
   name: string,
   handle: (message: QueueEnvelope, deps: { c: Container; logger: Logger; record: SQSRecord }) => Promise<void>,
+  needs: ContainerNeeds = {},
 ) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const c = await getContainer();
+    const c = await getContainer(needs);
     const logger = c.logger.child({ consumer: name });
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {

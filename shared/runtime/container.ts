@@ -46,14 +46,23 @@ export function setContainer(container: Container | undefined): void {
 /** How a function that serves sessions builds better-auth; passed by those functions only, so others never bundle it. */
 export type AuthFactory = (deps: AuthDeps) => Auth;
 
+/** Builds a sandbox provider; passed only by functions that start or snapshot sandboxes (the SDKs are large). */
+export type SandboxProviderFactory = typeof import('../sandbox/providers').createSandboxProvider;
+
+/** Heavy parts a function asks for explicitly, so functions that do not need them do not bundle them. */
+export interface ContainerNeeds {
+  createAuth?: AuthFactory;
+  createSandboxProvider?: SandboxProviderFactory;
+}
+
 /**
  * The installed container, or (on Lambda) the AWS one, built on first use. Functions that authenticate callers pass
  * `createAuth`; queue consumers and schedules do not, which keeps better-auth out of their bundles.
  */
-export async function getContainer(needs: { createAuth?: AuthFactory } = {}): Promise<Container> {
+export async function getContainer(needs: ContainerNeeds = {}): Promise<Container> {
   if (installed) return installed;
   building ??= import('../adapters/aws/container').then(async (m) => {
-    const built = await m.createAwsContainer({ createAuth: needs.createAuth });
+    const built = await m.createAwsContainer({ createAuth: needs.createAuth, createSandboxProvider: needs.createSandboxProvider });
     installed = built;
     return built;
   });

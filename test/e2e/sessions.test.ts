@@ -72,11 +72,13 @@ beforeAll(async () => {
       if (req.messages.at(-1)?.role === 'tool' && last.includes('hello.txt') && !last.includes('hello from the agent')) {
         return { toolCalls: [{ name: 'run_command', arguments: { command: 'cat hello.txt && ls' } }] };
       }
-      if (req.messages.at(-1)?.role === 'tool') {
+      if (req.messages.at(-1)?.role === 'tool' && !last.includes('Snapshot')) {
         // A long streamed reply, so a viewer can drop out in the middle of it.
         return { text: Array.from({ length: 40 }, (_, i) => `word${i} `), chunkDelayMs: 25 };
       }
       if (last.includes('Are you still there')) return { text: ['Still ', 'here.'] };
+      if (last.includes('Save a snapshot')) return { toolCalls: [{ name: 'proliferate__save_snapshot', arguments: { message: 'checkpoint' } }] };
+      if (req.messages.at(-1)?.role === 'tool' && last.includes('Snapshot saved')) return { text: 'Saved.' };
       return { text: 'OK.' };
     },
   });
@@ -266,6 +268,16 @@ describe('a session on the embedded runtime with the local provider and the buil
     expect((await new Client(rt.url).get(`/api/previews/${share.body.id}`)).status).toBe(404);
     expect((await viaProxy(`http://p-${'0'.repeat(32)}.localhost:${new URL(rt.url).port}/`, '/')).status).toBe(404);
     v1.send({ type: 'terminal_close', sessionId, terminalId: 'srv' });
+  });
+
+  it('lets the agent save a snapshot through its platform tools (MCP → API → session worker)', async () => {
+    v1.send({ type: 'prompt', sessionId, content: 'Save a snapshot please.' });
+    await v1.waitFor((e) => e.type === 'snapshot_result', 'snapshot_result', 60_000);
+    expect([...v1.events.values()].find((e) => e.type === 'snapshot_result')).toMatchObject({ success: true, target: 'session' });
+    await v1.waitFor((e) => e.type === 'text_part_complete' && e.text.includes('Saved.'), 'reply after the snapshot');
+    const tool = [...v1.events.values()].filter((e) => e.type === 'tool_end').at(-1);
+    expect(tool).toMatchObject({ status: 'completed' });
+    expect((await row()).snapshotId).toMatch(/\S/);
   });
 
   it('pauses, survives a restart of the runtime, resumes with the files, and the conversation goes on', async () => {

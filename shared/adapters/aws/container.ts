@@ -4,7 +4,10 @@ import { enqueue } from '../../domain/outbox/outbox';
 import { dispatchOutbox } from '../../domain/outbox/dispatch';
 import { systemClock, type Clock } from '../../ports';
 import { hkdfSync } from 'node:crypto';
-import type { AuthFactory, Container, SandboxesRuntime } from '../../runtime/container';
+import { readFile } from 'node:fs/promises';
+import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
+import { bundleVersion } from '../../sandbox/daemon/bundle-info';
+import type { AuthFactory, Container, SandboxesRuntime, SandboxProviderFactory } from '../../runtime/container';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { ApiGatewaySockets } from './api-gateway-sockets';
 import { databaseUrlFromSecret } from './database-url';
@@ -34,6 +37,8 @@ export interface AwsContainerOptions {
   clock?: Clock;
   /** Builds better-auth; only functions that authenticate callers pass it (see getContainer). */
   createAuth?: AuthFactory;
+  /** Builds sandbox providers; only functions that run sandboxes pass it. */
+  createSandboxProvider?: SandboxProviderFactory;
   /** Opens the database at a URL; by default postgres.js with a small pool. */
   openDatabase?: (url: string) => Promise<DbHandle>;
 }
@@ -87,7 +92,7 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
   } else {
     notWired(container, 'sandboxSecret', 'only functions with sandboxes access get the signing secret');
   }
-  container.sandboxes = awsSandboxes(config, env);
+  container.sandboxes = awsSandboxes(config, env, logger, options.createSandboxProvider);
 
   if (authSecret && options.createAuth) {
     container.auth = options.createAuth({
@@ -136,14 +141,35 @@ export function deriveKey(secret: string, purpose: string): string {
  * Sandboxes on AWS run on E2B or Modal (the local provider needs the machine's own processes). The daemon bundle
  * ships inside the function's bundle, next to index.mjs.
  */
-function awsSandboxes(config: Config, env: NodeJS.ProcessEnv): SandboxesRuntime {
+function awsSandboxes(config: Config, env: NodeJS.ProcessEnv, logger: Logger, createSandboxProvider?: SandboxProviderFactory): SandboxesRuntime {
   const apiUrl = (config.SANDBOX_API_URL ?? config.publicUrl).replace(/\/$/, '');
+  const providers = new Map<SandboxProviderKind, SandboxProvider>();
+  let daemon: Promise<{ path: string; version: string }> | undefined;
   return {
     defaultProvider: config.SANDBOX_PROVIDER === 'local' ? 'e2b' : config.SANDBOX_PROVIDER,
-    provider: () => {
-      throw new NotWiredError('sandboxes', 'set SANDBOX_PROVIDER to e2b or modal with its credentials');
+    provider: (kind) => {
+      if (kind === 'local') throw new NotWiredError('sandboxes', 'the local provider runs only in the embedded runtime; use e2b or modal');
+      if (!createSandboxProvider) throw new NotWiredError('sandboxes', 'this function does not run sandboxes');
+      let provider = providers.get(kind);
+      if (!provider) {
+        provider = createSandboxProvider(kind, {
+          logger: logger.child({ component: 'sandbox', provider: kind }),
+          e2b: config.E2B_API_KEY ? { apiKey: config.E2B_API_KEY, template: config.E2B_TEMPLATE } : undefined,
+          modal:
+            config.MODAL_TOKEN_ID && config.MODAL_TOKEN_SECRET
+              ? { tokenId: config.MODAL_TOKEN_ID, tokenSecret: config.MODAL_TOKEN_SECRET, appName: config.MODAL_APP_NAME }
+              : undefined,
+        });
+        providers.set(kind, provider);
+      }
+      return provider;
     },
-    daemon: async () => ({ path: env.DAEMON_BUNDLE_PATH ?? `${__dirname}/daemon.js`, version: env.DAEMON_VERSION ?? 'unknown' }),
+    // Shipped next to the handler (infra/constructs/manifest-function.ts); its version is the hash of its contents.
+    daemon: () =>
+      (daemon ??= readFile(env.DAEMON_BUNDLE_PATH ?? `${__dirname}/daemon.js`, 'utf8').then((code) => ({
+        path: env.DAEMON_BUNDLE_PATH ?? `${__dirname}/daemon.js`,
+        version: bundleVersion(code),
+      }))),
     endpoints: { apiUrl, wsUrl: `${apiUrl.replace(/^http/, 'ws')}/ws` },
     // The preview proxy runs in the embedded runtime; on AWS a link opens the dashboard's preview page.
     previewUrl: (token) => `${config.publicUrl.replace(/\/$/, '')}/preview/${token}`,
