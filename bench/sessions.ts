@@ -31,7 +31,8 @@ const open = (url: string, headers: Record<string, string> = {}) =>
     ws.once('error', reject);
   });
 
-async function relayThroughRuntime(runtime: LocalRuntime, owner: Client, sessionId: string, viewers: number) {
+async function relayThroughRuntime(runtime: LocalRuntime, owner: Client, sessionId: string, viewers: number, count: number, intervalMs: number) {
+  const EVENTS = count;
   const wsUrl = runtime.url.replace(/^http/, 'ws') + '/ws';
   const clients: WebSocket[] = [];
   const latencies: number[] = [];
@@ -62,7 +63,8 @@ async function relayThroughRuntime(runtime: LocalRuntime, owner: Client, session
   const started = Date.now();
   for (let i = 1; i <= EVENTS; i++) {
     daemon.send(JSON.stringify({ type: 'events', events: [{ dseq: dseqBase + i, event: { type: 'thought', messageId: 'bench', text: `t:${Date.now()}` } }] }));
-    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    if (intervalMs) await new Promise((r) => setTimeout(r, intervalMs));
+    else if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
   await finished;
   const seconds = (Date.now() - started) / 1000;
@@ -70,8 +72,10 @@ async function relayThroughRuntime(runtime: LocalRuntime, owner: Client, session
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond: Math.round(EVENTS / seconds) };
 }
 
-async function bareRelay(viewers: number) {
+async function bareRelay(viewers: number, count: number, intervalMs: number) {
+  const EVENTS = count;
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
   const port = (wss.address() as { port: number }).port;
   const sinks: WebSocket[] = [];
   wss.on('connection', (ws, req) => {
@@ -94,7 +98,8 @@ async function bareRelay(viewers: number) {
   const started = Date.now();
   for (let i = 0; i < EVENTS; i++) {
     source.send(String(Date.now()));
-    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    if (intervalMs) await new Promise((r) => setTimeout(r, intervalMs));
+    else if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
   await finished;
   const seconds = (Date.now() - started) / 1000;
@@ -105,7 +110,8 @@ async function bareRelay(viewers: number) {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'proliferate-bench-sessions-'));
-  const db = await createDb(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: path.join(dataDir, 'pgdata') });
+  // With DATABASE_URL, a scratch database next to it (never the one named there).
+  const db = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL) : await createDb({ dataDir: path.join(dataDir, 'pgdata') });
   await migrate(db);
   const config = loadConfig({ PORT: '0', PROLIFERATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const runtime = await LocalRuntime.start({ config, db, logger: createLogger({ level: 'silent' }) });
@@ -133,11 +139,14 @@ async function main() {
     console.log(`session create → running (local provider, real daemon): ${createTimes.map((t) => `${t} ms`).join(', ')}`);
 
     // 1. relay.
+    // Latency at a steady 50 events/s (one event per message: the daemon's frames usually carry several), then the
+    // most events per second a burst gets through.
     for (const viewers of [1, 20]) {
-      const r = await relayThroughRuntime(runtime, owner, sessionId, viewers);
-      console.log(`relay through the runtime, ${viewers} viewer(s): p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.perSecond} events/s (${EVENTS} events)`);
-      const b = await bareRelay(viewers);
-      console.log(`bare ws relay (floor),       ${viewers} viewer(s): p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.perSecond} events/s`);
+      const r = await relayThroughRuntime(runtime, owner, sessionId, viewers, 500, 20);
+      const b = await bareRelay(viewers, 500, 20);
+      const rt = await relayThroughRuntime(runtime, owner, sessionId, viewers, EVENTS, 0);
+      const bt = await bareRelay(viewers, EVENTS, 0);
+      console.log(`${viewers} viewer(s): runtime p50 ${r.p50} ms, p99 ${r.p99} ms, burst ${rt.perSecond} events/s | bare ws p50 ${b.p50} ms, p99 ${b.p99} ms, burst ${bt.perSecond} events/s`);
     }
 
     // 3. replay of 10,000 events.
@@ -170,6 +179,17 @@ async function main() {
     await db.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function scratchDatabase(serverUrl: string) {
+  const { default: postgres } = await import('postgres');
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe('drop database if exists bench_sessions with (force)');
+  await admin.unsafe('create database bench_sessions');
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = '/bench_sessions';
+  return createDb({ url: u.toString(), maxConnections: 10 });
 }
 
 main().catch((err) => {
