@@ -16,7 +16,7 @@ const written = (c: Container) => async <T>(value: T): Promise<T> => {
 
 export const handler = httpApi('sessions', [
   bind(r.list, ({ c, org, query }) => sessions.listSessions(c.db, org, query)),
-  bind(r.create, ({ c, org, body }) => sessions.createSession({ ...events(c), defaultProvider: c.sandboxes.defaultProvider }, org, body).then(written(c))),
+  bind(r.create, ({ c, org, body }) => sessions.createSession({ ...events(c), defaultProvider: c.sandboxes.defaultProvider, idleTimeoutMinutes: c.config.SESSION_IDLE_MINUTES }, org, body).then(written(c))),
   bind(r.get, ({ c, org, params }) => sessions.getSession(c.db, org, params.sessionId)),
   bind(r.rename, ({ c, org, params, body }) => sessions.renameSession(events(c), org, params.sessionId, body.title)),
   bind(r.remove, async ({ c, org, params }) => {

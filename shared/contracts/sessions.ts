@@ -18,6 +18,7 @@ export const SessionView = z.object({
   outcome: z.string().nullable(),
   prUrls: z.array(z.string()),
   lastError: z.string().nullable(),
+  runningSince: IsoDate.nullable(),
   eventSeq: z.number().int(),
   createdAt: IsoDate,
   lastActivityAt: IsoDate,

@@ -166,6 +166,7 @@ describe('a session on the embedded runtime with the local provider and the buil
     const listed = await owner.get('/api/sessions');
     expect(listed.body.sessions[0]).toMatchObject({ id: sessionId, status: 'running', displayStatus: 'active' });
     expect(listed.body.sessions[0].metrics.toolCalls).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(listed.body.sessions[0].runningSince)).toBeLessThanOrEqual(Date.now());
   });
 
   it('replays the whole conversation to a tab opened later, compacted', async () => {

@@ -82,6 +82,7 @@ export function sessionView(overrides: Partial<SessionView> = {}): SessionView {
     outcome: null,
     prUrls: [],
     lastError: null,
+    runningSince: null,
     eventSeq: 12,
     createdAt: created,
     lastActivityAt: created,

@@ -31,6 +31,8 @@ export interface SessionView {
   outcome: string | null;
   prUrls: string[];
   lastError: string | null;
+  /** While running: since when (active seconds so far do not include the current stretch). */
+  runningSince: string | null;
   eventSeq: number;
   createdAt: string;
   lastActivityAt: string;
@@ -60,6 +62,7 @@ function toView(r: { s: SessionRow; configurationName: string | null; creatorNam
     outcome: s.outcome,
     prUrls: s.prUrls,
     lastError: s.lastError,
+    runningSince: s.runningSince?.toISOString() ?? null,
     eventSeq: Number(s.eventSeq),
     createdAt: s.createdAt.toISOString(),
     lastActivityAt: s.lastActivityAt.toISOString(),
@@ -128,7 +131,7 @@ export interface CreateSessionInput {
  * now through the outbox; with `deferred`, it starts when someone opens the session or sends a prompt.
  */
 export async function createSession(
-  deps: { db: Db; defaultProvider: string; publish: PublishEvents },
+  deps: { db: Db; defaultProvider: string; publish: PublishEvents; idleTimeoutMinutes?: number },
   caller: OrgCaller,
   input: CreateSessionInput,
 ): Promise<SessionView> {
@@ -154,6 +157,7 @@ export async function createSession(
       status: 'pending',
       sandboxProvider: provider,
       initialPrompt: input.initialPrompt ?? null,
+      ...(deps.idleTimeoutMinutes ? { idleTimeoutMinutes: deps.idleTimeoutMinutes } : {}),
     });
     if (input.sandboxMode === 'immediate') {
       await enqueue(tx, 'session.command', { sessionId: id, organizationId: caller.organizationId, command: 'start' }, caller.organizationId);

@@ -185,6 +185,8 @@ export interface SessionView {
   createdBy: { id: string; name: string } | null;
   sandboxProvider: string;
   metrics: SessionMetrics;
+  /** While running: since when; the active time shown adds the current stretch to `metrics.activeSeconds`. */
+  runningSince: string | null;
   latestTask: string | null;
   outcome: string | null;
   prUrls: string[];

@@ -137,3 +137,9 @@ export function prLabel(url: string): string {
   const match = /\/pull\/(\d+)/.exec(url);
   return match ? `#${match[1]}` : url;
 }
+
+/** Active seconds including the stretch still running (the server adds it up only when the session pauses or stops). */
+export function activeSeconds(session: { metrics: { activeSeconds: number }; runningSince: string | null }, now: number): number {
+  const running = session.runningSince ? Math.max(0, Math.floor((now - Date.parse(session.runningSince)) / 1000)) : 0;
+  return session.metrics.activeSeconds + running;
+}

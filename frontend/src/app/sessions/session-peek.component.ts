@@ -13,7 +13,7 @@ import { Clock } from '../shared/clock.service';
 import { ErrorBanner } from '../shared/error-banner.component';
 import { Icon } from '../shared/icon.component';
 import { summarizeEvents } from './event-summary';
-import { formatDuration, pauseReasonText, prLabel, relativeTime } from './session-labels';
+import { activeSeconds, formatDuration, pauseReasonText, prLabel, relativeTime } from './session-labels';
 import { SessionStatusChip } from './session-status.component';
 
 export interface PeekData {
@@ -68,7 +68,7 @@ const PEEK_EVENTS = 60;
             <dd>{{ since(s.lastActivityAt) }}</dd>
             <dt>Activity</dt>
             <dd data-testid="peek-metrics">
-              {{ s.metrics.toolCalls }} tool calls · {{ s.metrics.messagesExchanged }} messages · {{ duration(s.metrics.activeSeconds) }} active
+              {{ s.metrics.toolCalls }} tool calls · {{ s.metrics.messagesExchanged }} messages · {{ duration(active(s)) }} active
             </dd>
             @if (s.outcome) {
               <dt>Outcome</dt>
@@ -208,6 +208,10 @@ export class SessionPeek {
 
   protected since(iso: string): string {
     return relativeTime(iso, this.clock.now());
+  }
+
+  protected active(s: SessionView): number {
+    return activeSeconds(s, this.clock.now());
   }
 
   protected duration(seconds: number): string {

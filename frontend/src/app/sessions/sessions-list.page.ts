@@ -18,7 +18,7 @@ import { EmptyState } from '../shared/empty-state.component';
 import { ErrorBanner } from '../shared/error-banner.component';
 import { Icon } from '../shared/icon.component';
 import { startSession } from './new-session-dialog.component';
-import { STATUS_LABELS, formatDuration, prLabel, relativeTime } from './session-labels';
+import { STATUS_LABELS, activeSeconds, formatDuration, prLabel, relativeTime } from './session-labels';
 import { SessionPeek, type PeekData } from './session-peek.component';
 import { SessionStatusChip } from './session-status.component';
 
@@ -126,7 +126,7 @@ const STATUS_FILTERS: SessionStatus[] = ['running', 'starting', 'pending', 'migr
               </ng-container>
               <ng-container matColumnDef="activeTime">
                 <th mat-header-cell *matHeaderCellDef class="num">Active</th>
-                <td mat-cell *matCellDef="let s" class="num" data-testid="session-row-active">{{ duration(s.metrics.activeSeconds) }}</td>
+                <td mat-cell *matCellDef="let s" class="num" data-testid="session-row-active">{{ duration(active(s)) }}</td>
               </ng-container>
               <ng-container matColumnDef="outcome">
                 <th mat-header-cell *matHeaderCellDef>Outcome</th>
@@ -409,6 +409,10 @@ export class SessionsListPage {
 
   protected since(iso: string): string {
     return relativeTime(iso, this.clock.now());
+  }
+
+  protected active(s: SessionView): number {
+    return activeSeconds(s, this.clock.now());
   }
 
   protected duration(seconds: number): string {
