@@ -1,15 +1,13 @@
+import { ARTIFACTS, DASHBOARD, launchChromium } from '../support/browser';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { sandboxSession } from '../../shared/db/schema';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { eventually, signUpVerified, startRuntime, type Client, type TestRuntime } from '../support/runtime';
 
-const CHROMIUM = process.env.CHROME_BIN ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const DASHBOARD = path.resolve(__dirname, '..', '..', 'dist', 'frontend', 'browser');
 
 const FIRST_PROMPT = 'Introduce yourself in one line.';
 const PROMPT = 'Write hello.txt, then show it.';
@@ -68,9 +66,6 @@ const sandboxProcesses = () =>
 const lastMessage = (messages: any[]) => JSON.stringify(messages.at(-1) ?? {});
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DASHBOARD, 'index.html'))) throw new Error('The dashboard is not built: npm test runs `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROME_BIN`);
-  mkdirSync(ARTIFACTS, { recursive: true });
 
   // The model: a one-line introduction for the first prompt; for the task it writes a file, reads it back with a
   // command, then says what it did.
@@ -103,11 +98,7 @@ beforeAll(async () => {
   expect((await owner.post('/api/orgs', { name: 'Agents Co' })).status).toBe(201);
   expect((await owner.post('/api/onboarding/complete')).status).toBe(200);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: rt.url })));
   page = watch(await context.newPage(), 'first tab');

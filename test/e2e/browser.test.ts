@@ -1,11 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { ARTIFACTS, DASHBOARD, launchChromium } from '../support/browser';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
 
-const CHROMIUM = process.env.CHROME_BIN ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const DASHBOARD = path.resolve(__dirname, '..', '..', 'dist', 'frontend', 'browser');
 
 const OWNER = { name: 'Browser User', email: 'browser@example.com', password: 'a good long password' };
 const COLLEAGUE = { name: 'Casey Colleague', email: 'colleague@example.com', password: 'another long password' };
@@ -41,15 +38,8 @@ async function withKey(key: string, route: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DASHBOARD, 'index.html'))) throw new Error('The dashboard is not built: npm test runs `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package or set CHROME_BIN`);
-  mkdirSync(ARTIFACTS, { recursive: true });
   rt = await startRuntime({}, { staticDir: DASHBOARD });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = watch(await browser.newPage({ viewport: { width: 1280, height: 800 } }), 'owner');
   colleagueContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   colleague = watch(await colleagueContext.newPage(), 'colleague');
