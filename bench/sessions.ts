@@ -79,6 +79,7 @@ async function bareRelay(viewers: number, count: number, intervalMs: number) {
   const port = (wss.address() as { port: number }).port;
   const sinks: WebSocket[] = [];
   wss.on('connection', (ws, req) => {
+    ws.on('error', () => {});
     if (req.url === '/viewer') sinks.push(ws);
     else ws.on('message', (d) => sinks.forEach((s) => s.send(d)));
   });

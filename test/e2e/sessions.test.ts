@@ -27,6 +27,8 @@ class Viewer {
       this.ws.once('open', resolve);
       this.ws.once('error', reject);
     });
+    // A server going away resets the socket; that is an expected end here, not a crash of the test process.
+    this.ws.on('error', () => {});
     this.ws.on('message', (data) => {
       const m = JSON.parse(data.toString());
       if (m.type === 'events' && m.sessionId === this.sessionId) {
@@ -303,5 +305,26 @@ describe('a session on the embedded runtime with the local provider and the buil
     v3.send({ type: 'prompt', sessionId, content: 'Are you still there?' });
     await v3.waitFor((e) => e.type === 'text_part_complete' && e.text.includes('Still here.'), 'reply after resume');
     v3.close();
+  });
+
+  it('after the resume the model gets the earlier turns: the built-in agent loaded its conversation', async () => {
+    const request = llm.requests.findLast((r) => JSON.stringify(r.messages.at(-1)).includes('Are you still there'))!;
+    const users = request.messages.filter((m: any) => m.role === 'user').map((m: any) => String(m.content));
+    expect(users[0]).toContain('Write hello.txt');
+    expect(users.at(-1)).toBe('Are you still there?');
+    expect(request.messages.some((m: any) => m.role === 'tool' && String(m.content).includes('hello.txt'))).toBe(true);
+    expect(request.messages.some((m: any) => m.role === 'assistant' && m.tool_calls?.some((c: any) => c.function.name === 'write_file'))).toBe(true);
+    // The replayed conversation was not logged again: one user message and one write_file call, as before the pause.
+    const v4 = new Viewer(owner, sessionId);
+    await v4.connect(0);
+    await eventually(async () => v4.has((e) => e.type === 'text_part_complete' && e.text.includes('Still here.')), 10_000, 'the whole log');
+    const events = [...v4.events.values()];
+    expect(events.filter((e) => e.type === 'user_message' && e.content.includes('Write hello.txt'))).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'tool_start' && e.tool === 'write_file')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'error' && ['conversation_not_restored', 'agent_restarted'].includes(e.code))).toEqual([]);
+    await new Promise((resolve) => {
+      v4.ws.once('close', resolve);
+      v4.close();
+    });
   });
 });

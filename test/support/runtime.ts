@@ -126,7 +126,10 @@ export class Client {
         waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
       });
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve({ ws, messages, next }));
+      ws.once('open', () => {
+        ws.on('error', () => {});
+        resolve({ ws, messages, next });
+      });
       ws.once('unexpected-response', (_req, res) => reject(new Error(`websocket refused: ${res.statusCode}`)));
       ws.once('error', reject);
     });

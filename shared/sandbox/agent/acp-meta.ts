@@ -12,3 +12,8 @@ export const MODE_META = 'proliferate.dev/mode';
  * (ACP content replaces; streaming a long command's output that way would be quadratic).
  */
 export const OUTPUT_DELTA_META = 'proliferate.dev/outputDelta';
+/**
+ * Environment variable: the directory (absolute, inside the sandbox's persisted home) where the built-in agent saves
+ * its sessions' conversations. With it, the agent advertises `loadSession`; without it, sessions live in memory only.
+ */
+export const AGENT_STATE_DIR_ENV = 'PROLIFERATE_AGENT_STATE_DIR';

@@ -1,5 +1,6 @@
 import type { SessionUpdate, StopReason, ToolCallContent } from '@agentclientprotocol/sdk';
 import { OUTPUT_DELTA_META } from './acp-meta';
+import type { ConversationEntry } from './history';
 import type { ChatMessage, LlmClient, ToolCallRequest } from './llm-client';
 import type { McpTools } from './mcp-tools';
 import type { RunnableTool, ToolResult } from './tools';
@@ -14,6 +15,10 @@ export interface SessionOptions {
   tools: RunnableTool[];
   mcp: McpTools;
   maxSteps: number;
+  /** The conversation so far, when the session continues a saved one (`session/load`). */
+  restored?: ConversationEntry[];
+  /** Called after every turn (whatever its end) with the whole conversation, to save it. Must not throw. */
+  onTurnEnd?: (conversation: ConversationEntry[]) => void;
 }
 
 /**
@@ -24,24 +29,79 @@ export interface SessionOptions {
  */
 export class AgentSession {
   private readonly messages: ChatMessage[] = [];
+  /** Tool results of calls that failed (their status when the conversation is replayed). */
+  private readonly failed = new WeakSet<ChatMessage>();
   private readonly byName: Map<string, RunnableTool>;
   private readonly seenToolCallIds = new Set<string>();
   private abort: AbortController | null = null;
+  private running: Promise<StopReason> | null = null;
 
   constructor(readonly options: SessionOptions) {
     this.byName = new Map(options.tools.map((t) => [t.name, t]));
+    for (const e of options.restored ?? []) {
+      this.messages.push(e.message);
+      if (e.failed) this.failed.add(e.message);
+    }
+  }
+
+  /** The conversation as it is saved: the messages the model gets after the system prompt. */
+  conversation(): ConversationEntry[] {
+    return this.messages.map((message) => (this.failed.has(message) ? { message, failed: true } : { message }));
+  }
+
+  /**
+   * The conversation as ACP `session/update`s, for `session/load` to replay to the client: user and agent messages,
+   * and each tool call with its final status and result. Tool call ids are made unique the way a live turn makes them.
+   */
+  replay(): SessionUpdate[] {
+    const updates: SessionUpdate[] = [];
+    const ids = new Map<string, string[]>();
+    for (const m of this.messages) {
+      if (m.role === 'user') updates.push({ sessionUpdate: 'user_message_chunk', content: { type: 'text', text: m.content } });
+      else if (m.role === 'assistant') {
+        if (m.content) updates.push({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: m.content } });
+        for (const call of m.tool_calls ?? []) {
+          const toolCallId = this.uniqueToolCallId(call.id);
+          ids.set(call.id, [...(ids.get(call.id) ?? []), toolCallId]);
+          const tool = this.byName.get(call.function.name);
+          let args: unknown = call.function.arguments;
+          try {
+            args = call.function.arguments.trim() ? JSON.parse(call.function.arguments) : {};
+          } catch {
+            // shown as the raw text
+          }
+          updates.push({ sessionUpdate: 'tool_call', toolCallId, name: call.function.name, title: tool ? tool.title(args) : call.function.name, kind: tool?.kind ?? 'other', status: 'in_progress', rawInput: args });
+        }
+      } else if (m.role === 'tool') {
+        const toolCallId = ids.get(m.tool_call_id)?.shift() ?? this.uniqueToolCallId(m.tool_call_id);
+        updates.push({ sessionUpdate: 'tool_call_update', toolCallId, status: this.failed.has(m) ? 'failed' : 'completed', content: [{ type: 'content', content: { type: 'text', text: m.content } }] });
+      }
+    }
+    return updates;
   }
 
   cancel(): void {
     this.abort?.abort();
   }
 
+  /** Cancels the running turn, waits for it to end (it saves the conversation), and disconnects the MCP servers. */
   async close(): Promise<void> {
     this.cancel();
+    await this.running?.catch(() => {});
     await this.options.mcp.close();
   }
 
   async prompt(text: string, llm: LlmClient, notify: (update: SessionUpdate) => Promise<void>): Promise<StopReason> {
+    const turn = this.turn(text, llm, notify);
+    this.running = turn;
+    try {
+      return await turn;
+    } finally {
+      if (this.running === turn) this.running = null;
+    }
+  }
+
+  private async turn(text: string, llm: LlmClient, notify: (update: SessionUpdate) => Promise<void>): Promise<StopReason> {
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
@@ -81,11 +141,17 @@ export class AgentSession {
         if (calls.length === 0) return completion.finishReason === 'length' ? 'max_tokens' : 'end_turn';
         for (let i = 0; i < calls.length; i++) {
           if (abort.signal.aborted) {
-            for (const rest of calls.slice(i)) this.messages.push({ role: 'tool', tool_call_id: rest.id, content: 'Cancelled before it ran.' });
+            for (const rest of calls.slice(i)) {
+              const message: ChatMessage = { role: 'tool', tool_call_id: rest.id, content: 'Cancelled before it ran.' };
+              this.failed.add(message);
+              this.messages.push(message);
+            }
             return 'cancelled';
           }
           const result = await this.runTool(calls[i], send, abort.signal);
-          this.messages.push({ role: 'tool', tool_call_id: calls[i].id, content: result.output });
+          const message: ChatMessage = { role: 'tool', tool_call_id: calls[i].id, content: result.output };
+          if (!result.ok) this.failed.add(message);
+          this.messages.push(message);
         }
         if (abort.signal.aborted) return 'cancelled';
       }
@@ -94,13 +160,19 @@ export class AgentSession {
     } finally {
       await chain;
       if (this.abort === abort) this.abort = null;
+      this.options.onTurnEnd?.(this.conversation());
     }
   }
 
-  private async runTool(call: ToolCallRequest, send: (u: SessionUpdate) => void, signal: AbortSignal): Promise<ToolResult> {
-    let toolCallId = call.id;
-    for (let n = 2; this.seenToolCallIds.has(toolCallId); n++) toolCallId = `${call.id}-${n}`;
+  private uniqueToolCallId(id: string): string {
+    let toolCallId = id;
+    for (let n = 2; this.seenToolCallIds.has(toolCallId); n++) toolCallId = `${id}-${n}`;
     this.seenToolCallIds.add(toolCallId);
+    return toolCallId;
+  }
+
+  private async runTool(call: ToolCallRequest, send: (u: SessionUpdate) => void, signal: AbortSignal): Promise<ToolResult> {
+    const toolCallId = this.uniqueToolCallId(call.id);
 
     const tool = this.byName.get(call.function.name);
     let args: unknown;

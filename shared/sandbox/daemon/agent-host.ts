@@ -14,12 +14,24 @@ export interface AgentHostOptions {
   mode: string;
   log: Logger;
   version: string;
+  /**
+   * Where the agent's ACP session id is remembered across agent and daemon restarts. With it, and an agent that
+   * advertises `loadSession`, a start continues the remembered session with `session/load`.
+   */
+  sessionStore?: { load(): string | null; save(acpSessionId: string): void };
+  /** `session/load` failed (why): a new session was opened instead, without the earlier conversation. */
+  onRestoreFailed?: (reason: string) => void;
 }
 
 /**
  * The daemon's side of ACP: spawns the agent (any ACP agent, or the built-in one), initializes it, opens one session
  * in the workspace with the platform tools' MCP server, and runs prompt turns. Permission requests are granted (the
  * sandbox is the boundary). When the agent process dies, the next `ensureStarted` starts a new one and says so.
+ *
+ * An agent that advertises `loadSession` continues the remembered session (`session/load`) instead of opening a new
+ * one, after a daemon restart (a resumed sandbox) as after an agent restart. The conversation it replays while
+ * loading is dropped here: the server has those events in its log already. If loading fails, a new session is opened
+ * and `onRestoreFailed` says why.
  */
 export class AgentHost {
   private child: ChildProcess | null = null;
@@ -34,6 +46,9 @@ export class AgentHost {
   /** Why the last agent process ended, until a new one starts. */
   private lastExit: string | null = null;
   private stopped = false;
+  /** A `session/load` is in progress: its replayed updates are not turn output. */
+  private replaying = false;
+  private replayed = 0;
 
   constructor(private readonly options: AgentHostOptions) {}
 
@@ -41,17 +56,23 @@ export class AgentHost {
     return this.child !== null && this.sessionId !== null;
   }
 
-  /** Starts the agent if it is not running. Returns why the previous one ended when this is a restart. */
-  async ensureStarted(): Promise<{ restartedAfter: string | null }> {
-    if (this.running) return { restartedAfter: null };
+  /**
+   * Starts the agent if it is not running. Returns why the previous one ended when this is a restart, and whether the
+   * new agent continues the earlier conversation (`session/load`).
+   */
+  async ensureStarted(): Promise<{ restartedAfter: string | null; restored: boolean }> {
+    if (this.running) return { restartedAfter: null, restored: false };
     if (this.starting) {
       await this.starting;
-      return { restartedAfter: null };
+      return { restartedAfter: null, restored: false };
     }
     const restartedAfter = this.hadSession ? (this.lastExit ?? 'the agent process ended') : null;
-    this.starting = this.start().finally(() => (this.starting = null));
-    await this.starting;
-    return { restartedAfter };
+    const starting = this.start();
+    const settled = starting.then(() => undefined).finally(() => (this.starting = null));
+    settled.catch(() => {}); // the caller below gets the error; concurrent callers get it from `this.starting`
+    this.starting = settled;
+    const { restored } = await starting;
+    return { restartedAfter, restored };
   }
 
   /** Runs one turn; updates are handed to `onUpdate` in order. Resolves with the stop reason. */
@@ -74,6 +95,22 @@ export class AgentHost {
       throw new Error(describeAcpError(err, this.lastExit));
     } finally {
       this.onUpdate = null;
+    }
+  }
+
+  /**
+   * `session/load`: the agent replays the conversation as `session/update`s before it answers; those are counted and
+   * dropped. Notification handlers run asynchronously, so the replay ends only once the ones already received ran.
+   */
+  private async load(conn: acp.ClientConnection, params: acp.LoadSessionRequest): Promise<string> {
+    this.replaying = true;
+    this.replayed = 0;
+    try {
+      await withTimeout(conn.agent.request(acp.methods.agent.session.load, params), 120_000, 'session/load');
+      await new Promise((resolve) => setImmediate(resolve));
+      return params.sessionId;
+    } finally {
+      this.replaying = false;
     }
   }
 
@@ -107,7 +144,7 @@ export class AgentHost {
     await this.kill('the daemon is stopping');
   }
 
-  private async start(): Promise<void> {
+  private async start(): Promise<{ restored: boolean }> {
     if (this.stopped) throw new Error('The daemon is stopping');
     const { argv, cwd, log } = this.options;
     log.info('starting the agent', { command: argv[0] });
@@ -145,7 +182,8 @@ export class AgentHost {
     const conn = acp
       .client({ name: 'proliferate-daemon' })
       .onNotification(acp.methods.client.session.update, ({ params }) => {
-        if (params.sessionId === this.sessionId) this.onUpdate?.(params.update);
+        if (this.replaying) this.replayed++;
+        else if (params.sessionId === this.sessionId) this.onUpdate?.(params.update);
       })
       .onRequest(acp.methods.client.session.requestPermission, ({ params }) => {
         const option = params.options.find((o) => o.kind === 'allow_always') ?? params.options.find((o) => o.kind === 'allow_once') ?? params.options[0];
@@ -168,18 +206,37 @@ export class AgentHost {
       this.supportsSystemPrompt = caps?._meta?.[SYSTEM_PROMPT_META] === true;
       const mcpServers = this.options.mcpServers.filter((s) => !('type' in s) || (s.type === 'http' ? caps?.mcpCapabilities?.http : caps?.mcpCapabilities?.sse));
       if (mcpServers.length < this.options.mcpServers.length) log.warn('the agent does not take HTTP MCP servers; platform tools are unavailable to it');
-      const session = await withTimeout(
-        conn.agent.request(acp.methods.agent.session.new, {
-          cwd,
-          mcpServers,
-          _meta: { [MODE_META]: this.options.mode, ...(this.supportsSystemPrompt ? { [SYSTEM_PROMPT_META]: this.options.systemPrompt } : {}) },
-        }),
-        120_000,
-        'session/new',
-      );
-      this.sessionId = session.sessionId;
+      const meta = { [MODE_META]: this.options.mode, ...(this.supportsSystemPrompt ? { [SYSTEM_PROMPT_META]: this.options.systemPrompt } : {}) };
+      const stored = caps?.loadSession === true ? (this.options.sessionStore?.load() ?? null) : null;
+      let sessionId: string | null = null;
+      let restored = false;
+      if (stored) {
+        try {
+          sessionId = await this.load(conn, { sessionId: stored, cwd, mcpServers, _meta: meta });
+          restored = true;
+          log.info('agent session loaded', { agent: init.agentInfo?.name, sessionId: stored, replayedUpdates: this.replayed });
+        } catch (err) {
+          if (this.child !== child || conn.signal.aborted) throw err; // the agent died: it did not start at all
+          const reason = describeAcpError(err, null);
+          log.warn('the agent could not load its earlier session; opening a new one', { sessionId: stored, error: reason });
+          this.options.onRestoreFailed?.(reason);
+        }
+      }
+      if (!sessionId) {
+        const session = await withTimeout(conn.agent.request(acp.methods.agent.session.new, { cwd, mcpServers, _meta: meta }), 120_000, 'session/new');
+        sessionId = session.sessionId;
+        log.info('agent session started', { agent: init.agentInfo?.name, protocolVersion: init.protocolVersion });
+      }
+      this.sessionId = sessionId;
       this.hadSession = true;
-      log.info('agent session started', { agent: init.agentInfo?.name, protocolVersion: init.protocolVersion });
+      // A continued conversation already has the system prompt.
+      this.firstTurn = !restored;
+      try {
+        this.options.sessionStore?.save(sessionId);
+      } catch (err) {
+        log.warn('could not remember the agent session', { error: errorMessage(err) });
+      }
+      return { restored };
     } catch (err) {
       const reason = describeAcpError(err, this.lastExit);
       await this.kill(reason);

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { SandboxBootstrap } from '../../contracts/sandbox-api';
 import type { DaemonCommand, DaemonMessage, GitAction, SessionEvent } from '../../contracts/session-events';
+import { AGENT_STATE_DIR_ENV } from '../agent/acp-meta';
 import { systemPromptFor } from '../agent/prompts';
 import { AgentHost } from './agent-host';
 import { ApiClient } from './api-client';
@@ -142,16 +145,25 @@ export class Daemon {
 
     this.tools = await startPlatformTools({ workspace, api: this.api, log: this.log.child({ part: 'mcp' }) });
     const builtIn = b.agentCommand === null || b.agentCommand.trim() === '';
+    // Which agent a remembered ACP session belongs to (a command is kept as its hash: it may carry settings).
+    const agentKey = builtIn ? 'built-in' : `command:${createHash('sha256').update(b.agentCommand!.trim()).digest('hex').slice(0, 16)}`;
     const llmEnv: Record<string, string> = 'missing' in b.llm ? { LLM_MISSING: b.llm.missing } : { LLM_BASE_URL: b.llm.baseUrl, LLM_API_KEY: b.llm.apiKey, LLM_MODEL: b.llm.model };
     this.agent = new AgentHost({
       argv: builtIn ? [process.execPath, agentBundlePath(home, this.config.agentBundle)] : shellWords(b.agentCommand!),
       cwd: workspace,
-      env: { ...llmEnv, PROLIFERATE_WORKSPACE: workspace, PROLIFERATE_SESSION_ID: this.config.sessionId },
+      // The agent's own state (the built-in agent's saved conversations) lives in the home, which pause keeps.
+      env: { ...llmEnv, PROLIFERATE_WORKSPACE: workspace, PROLIFERATE_SESSION_ID: this.config.sessionId, [AGENT_STATE_DIR_ENV]: path.join(home, 'agent') },
       mcpServers: [this.tools.mcpServer],
       systemPrompt: b.systemPrompt.trim() || systemPromptFor(b.mode),
       mode: b.mode,
       log: this.log.child({ part: 'agent' }),
       version: this.version,
+      sessionStore: {
+        load: () => this.store.loadAgentSession(this.config.sessionId, agentKey),
+        save: (acpSessionId) => this.store.saveAgentSession(this.config.sessionId, agentKey, acpSessionId),
+      },
+      onRestoreFailed: (reason) =>
+        this.emit({ type: 'error', message: `The earlier conversation could not be restored (${reason}). The agent starts a new conversation without it.`, code: 'conversation_not_restored' }),
     });
     this.ready = true;
     this.log.info('sandbox ready', { repos: repos.map((r) => `${r.repo.workspacePath}:${r.action}`), services: b.serviceCommands.length, builtInAgent: builtIn });
@@ -246,9 +258,10 @@ export class Daemon {
     }
     const agent = this.agent!;
     try {
-      const { restartedAfter } = await agent.ensureStarted();
+      const { restartedAfter, restored } = await agent.ensureStarted();
       if (restartedAfter) {
-        this.emit({ type: 'error', message: `The agent had stopped (${restartedAfter}). A new agent process was started; it does not remember the earlier conversation.`, code: 'agent_restarted' });
+        const memory = restored ? 'it continues the conversation as of the last finished turn' : 'it does not remember the earlier conversation';
+        this.emit({ type: 'error', message: `The agent had stopped (${restartedAfter}). A new agent process was started; ${memory}.`, code: 'agent_restarted' });
       }
     } catch (err) {
       translator.fail(errorMessage(err), 'agent_start_failed');

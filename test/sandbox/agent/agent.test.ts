@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { AcpTestClient } from './acp-test-client';
 /** The built-in agent bundle, driven over ACP (stdio, ndjson) against a scripted OpenAI-compatible endpoint. */
 let agentBundle: string;
 let workspace: string;
+let stateDir: string;
 const clients: AcpTestClient[] = [];
 const servers: { close(): Promise<void> }[] = [];
 
@@ -22,12 +23,14 @@ beforeAll(async () => {
 
 beforeEach(() => {
   workspace = mkdtempSync(path.join(tmpdir(), 'agent-ws-'));
+  stateDir = mkdtempSync(path.join(tmpdir(), 'agent-state-'));
 });
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(servers.splice(0).map((s) => s.close()));
   rmSync(workspace, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 function startAgent(env: Record<string, string | undefined>): AcpTestClient {
@@ -223,4 +226,104 @@ test('a model endpoint error is reported to the client with its message', async 
   const llm = await startFakeOpenAI({ script: [{ status: 400, error: 'model fake-model does not exist' }] });
   const { client, sessionId } = await agentWith(llm);
   await expect(prompt(client, sessionId, 'hi')).rejects.toThrow(/HTTP 400: model fake-model does not exist/);
+});
+
+// --- saved conversations and session/load ------------------------------------------------------------------------
+
+/** An agent process that saves its conversations in `stateDir` (as the daemon runs it). */
+async function persistentAgent(llm: FakeOpenAI, extra: Record<string, string> = {}) {
+  const client = startAgent({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model, PROLIFERATE_AGENT_STATE_DIR: stateDir, ...extra });
+  const init = await client.initialize();
+  return { client, init };
+}
+
+const savedFile = (sessionId: string) => path.join(stateDir, 'sessions', `${sessionId}.json`);
+const roles = (messages: any[]) => messages.map((m) => m.role);
+
+test('a session is saved after every turn; a new agent process loads it, replays it, and the model gets the earlier turns', async () => {
+  const llm = await startFakeOpenAI({
+    script: [{ text: 'Writing it.', toolCalls: [{ name: 'write_file', arguments: { path: 'hello.txt', content: 'hello\n' } }] }, { text: 'Wrote hello.txt.' }, { text: 'It says hello.' }],
+  });
+  servers.push(llm);
+  const first = await persistentAgent(llm);
+  expect(first.init.agentCapabilities.loadSession).toBe(true);
+  const { sessionId } = await first.client.request('session/new', { cwd: workspace, mcpServers: [] });
+  // Saved before the first turn, so that a session paused right away can be loaded too.
+  expect(JSON.parse(readFileSync(savedFile(sessionId), 'utf8'))).toMatchObject({ version: 1, sessionId, cwd: workspace, entries: [] });
+
+  expect((await prompt(first.client, sessionId, 'Write hello.txt')).stopReason).toBe('end_turn');
+  const saved = JSON.parse(readFileSync(savedFile(sessionId), 'utf8'));
+  expect(saved.entries.map((e: any) => e.message.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  expect(saved.systemPrompt).toBe(llm.requests[0].messages[0].content);
+  await first.client.close();
+
+  const second = await persistentAgent(llm);
+  const loaded = await second.client.request('session/load', { sessionId, cwd: workspace, mcpServers: [] });
+  expect(loaded).toEqual({});
+  // The conversation was replayed before the response.
+  const replay = second.client.updates;
+  expect(replay.every((u) => u.sessionId === sessionId)).toBe(true);
+  expect(replay.map((u) => u.update.sessionUpdate)).toEqual(['user_message_chunk', 'agent_message_chunk', 'tool_call', 'tool_call_update', 'agent_message_chunk']);
+  expect(replay[0].update.content).toEqual({ type: 'text', text: 'Write hello.txt' });
+  expect(replay[2].update).toMatchObject({ name: 'write_file', title: 'Write hello.txt', kind: 'edit', rawInput: { path: 'hello.txt', content: 'hello\n' } });
+  expect(replay[3].update).toMatchObject({ toolCallId: replay[2].update.toolCallId, status: 'completed', content: [{ type: 'content', content: { type: 'text', text: expect.stringContaining('Created hello.txt') } }] });
+  expect(replay[4].update.content.text).toBe('Wrote hello.txt.');
+
+  expect((await prompt(second.client, sessionId, 'What does it say?')).stopReason).toBe('end_turn');
+  const request = llm.requests[2].messages;
+  expect(roles(request)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'user']);
+  expect(request.slice(1, 4)).toEqual(llm.requests[1].messages.slice(1));
+  expect(request[4]).toEqual({ role: 'assistant', content: 'Wrote hello.txt.' });
+  expect(request[5]).toEqual({ role: 'user', content: 'What does it say?' });
+  expect(request[0].content).toContain(`Working directory: ${workspace}`);
+  expect(JSON.parse(readFileSync(savedFile(sessionId), 'utf8')).entries).toHaveLength(6);
+});
+
+test('the saved conversation keeps the most recent turns within its bound, and the model is told that older ones are missing', async () => {
+  const llm = await startFakeOpenAI({ script: [{ text: 'one' }, { text: 'two' }, { text: 'three' }, { text: 'four' }] });
+  servers.push(llm);
+  const bound = { PROLIFERATE_AGENT_HISTORY_MAX_MESSAGES: '4' };
+  const first = await persistentAgent(llm, bound);
+  const { sessionId } = await first.client.request('session/new', { cwd: workspace, mcpServers: [] });
+  for (const text of ['first question', 'second question', 'third question']) await prompt(first.client, sessionId, text);
+  await first.client.close();
+  const saved = JSON.parse(readFileSync(savedFile(sessionId), 'utf8'));
+  expect(saved.droppedMessages).toBe(2);
+  expect(saved.entries.map((e: any) => e.message.content)).toEqual(['second question', 'two', 'third question', 'three']);
+
+  const second = await persistentAgent(llm, bound);
+  await second.client.request('session/load', { sessionId, cwd: workspace, mcpServers: [] });
+  await prompt(second.client, sessionId, 'fourth question');
+  const request = llm.requests[3].messages;
+  expect(request.slice(1).map((m: any) => m.content)).toEqual(['second question', 'two', 'third question', 'three', 'fourth question']);
+  expect(request[0].content).toContain('2 older messages are missing');
+});
+
+test('session/load fails cleanly for a corrupt or unknown saved conversation, and the agent goes on with a new session', async () => {
+  const llm = await startFakeOpenAI({ script: [{ text: 'fresh start' }] });
+  servers.push(llm);
+  const { client } = await persistentAgent(llm);
+  const { sessionId } = await client.request('session/new', { cwd: workspace, mcpServers: [] });
+  writeFileSync(savedFile(sessionId), '{"version":1,"entries":[{"mess');
+
+  const other = await persistentAgent(llm);
+  await expect(other.client.request('session/load', { sessionId, cwd: workspace, mcpServers: [] })).rejects.toThrow(/not valid JSON/);
+  await expect(other.client.request('session/load', { sessionId: '5d2c1f7e-0000-4000-8000-000000000000', cwd: workspace, mcpServers: [] })).rejects.toMatchObject({ code: -32002 });
+  await expect(other.client.request('session/load', { sessionId: '../../etc/passwd', cwd: workspace, mcpServers: [] })).rejects.toMatchObject({ code: -32002 });
+  expect(other.client.updates).toEqual([]);
+
+  const fresh = await other.client.request('session/new', { cwd: workspace, mcpServers: [] });
+  expect((await prompt(other.client, fresh.sessionId, 'hello')).stopReason).toBe('end_turn');
+  expect(roles(llm.requests[0].messages)).toEqual(['system', 'user']);
+});
+
+test('without a state directory the agent does not offer session/load and saves nothing', async () => {
+  const llm = await startFakeOpenAI({ script: [] });
+  servers.push(llm);
+  const client = startAgent({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model });
+  const init = await client.initialize();
+  expect(init.agentCapabilities.loadSession).toBe(false);
+  const { sessionId } = await client.request('session/new', { cwd: workspace, mcpServers: [] });
+  await expect(client.request('session/load', { sessionId, cwd: workspace, mcpServers: [] })).rejects.toMatchObject({ code: -32601 });
+  expect(existsSync(path.join(stateDir, 'sessions'))).toBe(false);
 });

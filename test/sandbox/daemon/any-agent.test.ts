@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -184,4 +185,69 @@ test('a daemon that was killed leaves its service behind; the next daemon kills 
   expect(isAlive(again)).toBe(true);
   expect(await second.stop()).toBe(0);
   expect(isAlive(again)).toBe(false);
+});
+
+test('an agent that offers loadSession continues its session after it dies and after a daemon restart; what it replays is not logged', async () => {
+  const dirs = { workspace: path.join(root, 'ws5'), home: path.join(root, 'home5') };
+  const agentCommand = `${process.execPath} ${echoAgent} --loadable`;
+  const server = await serve({ agentCommand, systemPrompt: 'SYSTEM-PROMPT-MARKER' });
+  // Left by the session this sandbox was snapshotted from: not this session's, so not loaded.
+  mkdirSync(dirs.home, { recursive: true });
+  const agentKey = `command:${createHash('sha256').update(agentCommand).digest('hex').slice(0, 16)}`;
+  writeFileSync(path.join(dirs.home, 'agent-session.json'), JSON.stringify({ sessionId: 'ses_snapshotted', agent: agentKey, acpSessionId: 'echo-1', savedAt: new Date().toISOString() }));
+  const daemon = await start(server, dirs);
+
+  const first = await prompt(server, 'l1', 'hello');
+  expect(textOf(first)).toContain('SYSTEM-PROMPT-MARKER\n\n---\n\nhello');
+  expect(textOf(first)).not.toContain('loaded:');
+  const stored = JSON.parse(readFileSync(path.join(dirs.home, 'agent-session.json'), 'utf8'));
+  expect(stored).toMatchObject({ sessionId: 'ses_test', agent: agentKey, acpSessionId: expect.stringMatching(/^echo-\d+$/) });
+
+  await prompt(server, 'l2', 'please die');
+  const revived = await prompt(server, 'l3', 'are you back');
+  // The new process continues the session: no system prompt again, and it says which session it loaded.
+  expect(textOf(revived)).toContain(`echo[1]: are you back |`);
+  expect(textOf(revived)).toContain(`loaded: ${stored.acpSessionId}`);
+  expect(server.ofType('error').find((e) => e.code === 'agent_restarted')!.message).toMatch(/continues the conversation/);
+
+  expect(await daemon.stop()).toBe(0);
+  server.dropConnection();
+  const again = await start(server, dirs);
+  const resumed = await prompt(server, 'l4', 'after the restart');
+  expect(textOf(resumed)).toContain('echo[1]: after the restart |');
+  expect(textOf(resumed)).toContain(`loaded: ${stored.acpSessionId}`);
+  expect(again.logs()).toContain('agent session loaded');
+
+  // Each load replayed a conversation; none of it reached the server as events.
+  const logged = JSON.stringify(server.events());
+  expect(logged).not.toContain('REPLAYED');
+  expect(logged).not.toContain('replayed-tool');
+  expect(server.ofType('message').map((m) => m.messageId)).toEqual(['l1-reply', 'l2-reply', 'l3-reply', 'l4-reply']);
+  expect(server.ofType('error').map((e) => e.code)).toEqual(['agent_error', 'agent_restarted']);
+  expect(server.invalid).toEqual([]);
+  expect(await again.stop()).toBe(0);
+});
+
+test('when session/load fails, the daemon opens a new session and says the earlier conversation could not be restored', async () => {
+  const dirs = { workspace: path.join(root, 'ws6'), home: path.join(root, 'home6') };
+  const server = await serve({ agentCommand: `${process.execPath} ${echoAgent} --loadable --fail-load`, systemPrompt: 'SYSTEM-PROMPT-MARKER' });
+  const first = await start(server, dirs);
+  await prompt(server, 'f1', 'one');
+  const before = JSON.parse(readFileSync(path.join(dirs.home, 'agent-session.json'), 'utf8')).acpSessionId;
+  expect(await first.stop()).toBe(0);
+  expect(server.ofType('error')).toEqual([]);
+
+  server.dropConnection();
+  const second = await start(server, dirs);
+  const after = await prompt(server, 'f2', 'two');
+  expect(server.ofType('error')).toEqual([
+    { type: 'error', code: 'conversation_not_restored', message: expect.stringMatching(new RegExp(`^The earlier conversation could not be restored \\(.*the history of ${before} is damaged.*\\)\\. The agent starts a new conversation`)) },
+  ]);
+  // A new session: the system prompt comes again with its first turn.
+  expect(textOf(after)).toContain('SYSTEM-PROMPT-MARKER\n\n---\n\ntwo');
+  expect(textOf(after)).not.toContain('loaded:');
+  expect(after[after.length - 1]).toEqual({ type: 'message_complete', messageId: 'f2-reply', stopReason: 'end_turn' });
+  const now = JSON.parse(readFileSync(path.join(dirs.home, 'agent-session.json'), 'utf8')).acpSessionId;
+  expect(now).not.toBe(before);
+  expect(await second.stop()).toBe(0);
 });

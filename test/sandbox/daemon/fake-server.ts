@@ -134,6 +134,8 @@ export class FakeProliferateServer {
   }
 
   private accept(ws: WebSocket): void {
+    // A daemon killed mid-connection resets the socket: expected in these tests, never a crash of the test process.
+    ws.on('error', () => {});
     this.connections++;
     this.socket?.terminate();
     this.socket = ws;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SessionEvent } from '../../../shared/contracts/session-events';
@@ -114,6 +114,25 @@ test('the outbox numbers events, forgets what is acknowledged, resends the rest,
   fresh.welcome(40);
   expect(fresh.nextBatch().map((e) => e.dseq)).toEqual([41]);
   expect(fresh.append({ type: 'title_update', title: 'b' })).toBe(42);
+});
+
+test('the agent session is remembered per Proliferate session and agent, next to the outbox state that it does not disturb', () => {
+  const home = path.join(dir, 'home');
+  const store = new StateStore(home);
+  expect(store.loadAgentSession('ses_a', 'built-in')).toBeNull();
+  const outbox = new Outbox(store);
+  outbox.append({ type: 'title_update', title: 'one' });
+  store.saveAgentSession('ses_a', 'built-in', 'acp-1');
+  outbox.append({ type: 'title_update', title: 'two' });
+
+  const again = new StateStore(home);
+  expect(again.loadAgentSession('ses_a', 'built-in')).toBe('acp-1');
+  // A sandbox made from another session's snapshot, or another agent: not loaded.
+  expect(again.loadAgentSession('ses_b', 'built-in')).toBeNull();
+  expect(again.loadAgentSession('ses_a', 'npx some-acp-agent')).toBeNull();
+  expect(new Outbox(again).lastDseq).toBe(2);
+  writeFileSync(path.join(home, 'agent-session.json'), 'not json');
+  expect(again.loadAgentSession('ses_a', 'built-in')).toBeNull();
 });
 
 test('env files are all-or-nothing: a missing required key writes nothing', () => {
