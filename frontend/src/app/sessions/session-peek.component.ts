@@ -68,7 +68,7 @@ const PEEK_EVENTS = 60;
             <dd>{{ since(s.lastActivityAt) }}</dd>
             <dt>Activity</dt>
             <dd data-testid="peek-metrics">
-              {{ s.metrics.toolCalls }} tool calls · {{ s.metrics.messagesExchanged }} messages · {{ duration(active(s)) }} active
+              {{ s.metrics.toolCalls }} {{ s.metrics.toolCalls === 1 ? 'tool call' : 'tool calls' }} · {{ s.metrics.messagesExchanged }} {{ s.metrics.messagesExchanged === 1 ? 'message' : 'messages' }} · {{ duration(active(s)) }} active
             </dd>
             @if (s.outcome) {
               <dt>Outcome</dt>
