@@ -21,6 +21,8 @@ export interface AccessResources {
   };
   /** Signs auth sessions; given to functions that serve HTTP or WebSocket routes. */
   authSecret?: ISecret;
+  /** Sandbox provider and model credentials (JSON), given to functions with sandboxes access. */
+  providerSecret?: ISecret;
   queues: Record<string, IQueue>;
   /** Workflow name → state machine ARN (built from the state machines' fixed names, not from the workflows stack). */
   stateMachines: Record<string, { arn: string; name: string }>;
@@ -140,6 +142,10 @@ export function grantManifestAccess(
         const secret = need(resources.authSecret, access);
         env.AUTH_SECRET_ARN = secret.secretArn;
         allow(['secretsmanager:GetSecretValue'], [secret.secretArn]);
+        if (resources.providerSecret) {
+          env.PROVIDER_SECRET_ARN = resources.providerSecret.secretArn;
+          allow(['secretsmanager:GetSecretValue'], [resources.providerSecret.secretArn]);
+        }
         break;
       }
       case 'scheduler': {

@@ -35,6 +35,8 @@ export interface ApiStackProps extends StackProps {
   network: FunctionNetwork;
   database: NonNullable<AccessResources['database']>;
   authSecret: ISecret;
+  /** Sandbox provider and model credentials, read by functions with sandboxes access. */
+  providerSecret?: ISecret;
   queues: Record<string, IQueue>;
   objectsBucketName: string;
   envelopeKey: IKey;
@@ -117,6 +119,7 @@ export class ApiStack extends Stack {
     const resources: AccessResources = {
       database: props.database,
       authSecret: props.authSecret,
+      providerSecret: props.providerSecret,
       queues: props.queues,
       stateMachines: Object.fromEntries(
         props.workflows.map((w) => {

@@ -65,6 +65,8 @@ export class DataStack extends Stack {
   /** Where functions connect: the proxy's endpoint, or the cluster's writer without a proxy. */
   readonly databaseEndpoint: { host: string; port: string };
   readonly authSecret: Secret;
+  /** Sandbox provider and model credentials (JSON), filled in by the operator after the first deploy. */
+  readonly providerSecret: Secret;
   readonly objectsBucket: Bucket;
   readonly logsBucket: Bucket;
   /** For envelope encryption of secrets the product stores (KeysPort). */
@@ -238,6 +240,19 @@ export class DataStack extends Stack {
       this.authSecret,
       'AwsSolutions-SMG4',
       'Rotating the session signing secret signs everyone out; it is rotated by hand, at a time chosen for it.',
+    );
+
+    this.providerSecret = new Secret(this, 'ProviderSecret', {
+      description:
+        `${names.prefix}: sandbox and model credentials, a JSON object with any of SANDBOX_PROVIDER, E2B_API_KEY, ` +
+        'E2B_TEMPLATE, MODAL_TOKEN_ID, MODAL_TOKEN_SECRET, MODAL_APP_NAME, LLM_BASE_URL, LLM_API_KEY, LLM_MODEL',
+      // Created as {"placeholder": …}: the operator puts the real credentials in after deploying.
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'placeholder', passwordLength: 16 },
+    });
+    acknowledge(
+      this.providerSecret,
+      'AwsSolutions-SMG4',
+      'Third-party API keys (E2B, Modal, the model endpoint) are rotated at their providers, then pasted here by hand.',
     );
 
     this.objectsBucket = new Bucket(this, 'Objects', {

@@ -67,6 +67,7 @@ export function createProliferate(app: App, settings: ProliferateSettings, input
     network: data.functionNetwork,
     database: { ...data.databaseEndpoint, secret: data.databaseSecret, proxy: data.proxy, username: DATABASE_USER },
     authSecret: data.authSecret,
+    providerSecret: data.providerSecret,
     queues: messaging.queueByName,
     objectsBucketName: names.objectsBucket,
     envelopeKey: data.envelopeKey,

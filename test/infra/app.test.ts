@@ -114,6 +114,18 @@ describe('api stack', () => {
     expect(managers.sort()).toEqual(expected.sort());
   });
 
+  it('gives the sandbox credentials secret to exactly the functions with sandboxes access, never as plain values', () => {
+    const withSecret = resourcesOf(t(), 'AWS::Lambda::Function')
+      .filter(([, fn]) => 'PROVIDER_SECRET_ARN' in ((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables ?? {}))
+      .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, '').replace(/Function.*$/, ''));
+    const expected = deployed.filter(([, s]) => s.access.includes('sandboxes')).map(([n]) => pascal(n));
+    expect(withSecret.sort()).toEqual(expected.sort());
+    for (const [, fn] of resourcesOf(t(), 'AWS::Lambda::Function')) {
+      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables ?? {};
+      for (const key of ['E2B_API_KEY', 'MODAL_TOKEN_SECRET', 'LLM_API_KEY']) expect(vars).not.toHaveProperty(key);
+    }
+  });
+
   it('logs access to both APIs', () => {
     for (const [, stage] of resourcesOf(t(), 'AWS::ApiGatewayV2::Stage')) {
       expect((stage.Properties.AccessLogSettings as { Format: string }).Format).toContain('$context.requestId');

@@ -48,11 +48,11 @@ export interface AwsContainerOptions {
  * through its Secrets Manager credentials, and the ports on the AWS services the function was granted.
  */
 export async function createAwsContainer(options: AwsContainerOptions = {}): Promise<Container> {
-  const env = options.env ?? process.env;
+  const secrets = options.secrets ?? new SecretsManagerSecrets();
+  const env = await withProviderCredentials(options.env ?? process.env, secrets);
   const config = loadConfig(env);
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: env.AWS_LAMBDA_FUNCTION_NAME });
   const clock = options.clock ?? systemClock;
-  const secrets = options.secrets ?? new SecretsManagerSecrets();
 
   const [databaseUrl, authSecret] = await Promise.all([
     resolveDatabaseUrl(config, env, secrets),
@@ -174,4 +174,37 @@ function awsSandboxes(config: Config, env: NodeJS.ProcessEnv, logger: Logger, cr
     // The preview proxy runs in the embedded runtime; on AWS a link opens the dashboard's preview page.
     previewUrl: (token) => `${config.publicUrl.replace(/\/$/, '')}/preview/${token}`,
   };
+}
+
+/** The settings that may come from the provider secret instead of plain environment variables. */
+export const PROVIDER_SECRET_KEYS = [
+  'SANDBOX_PROVIDER',
+  'E2B_API_KEY',
+  'E2B_TEMPLATE',
+  'MODAL_TOKEN_ID',
+  'MODAL_TOKEN_SECRET',
+  'MODAL_APP_NAME',
+  'LLM_BASE_URL',
+  'LLM_API_KEY',
+  'LLM_MODEL',
+] as const;
+
+/**
+ * Credentials for sandboxes and the model live in one Secrets Manager secret (never in plain Lambda environment
+ * variables): its known keys are laid over the environment before the configuration is read and validated.
+ */
+export async function withProviderCredentials(env: NodeJS.ProcessEnv, secrets: SecretsManagerSecrets): Promise<NodeJS.ProcessEnv> {
+  if (!env.PROVIDER_SECRET_ARN) return env;
+  let values: Record<string, unknown>;
+  try {
+    values = JSON.parse(await secrets.getString(env.PROVIDER_SECRET_ARN)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError([{ variable: 'PROVIDER_SECRET_ARN', message: `the provider secret is not a JSON object (${(err as Error).message})` }]);
+  }
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const key of PROVIDER_SECRET_KEYS) {
+    const value = values[key];
+    if (typeof value === 'string' && value !== '') merged[key] = value;
+  }
+  return merged;
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../shared/config';
 import { createDb, type DbHandle } from '../../../shared/db/client';
 import { ApiGatewaySockets } from '../../../shared/adapters/aws/api-gateway-sockets';
-import { createAwsContainer } from '../../../shared/adapters/aws/container';
+import { createAwsContainer, withProviderCredentials } from '../../../shared/adapters/aws/container';
 import { createAuth } from '../../../shared/auth/auth';
 import { KmsKeys } from '../../../shared/adapters/aws/kms-keys';
 import { S3Objects } from '../../../shared/adapters/aws/s3-objects';
@@ -118,5 +118,33 @@ describe('createAwsContainer', () => {
     const { secrets } = fakeSecrets();
     const env = lambdaEnv({ QUEUE_URLS: '["mail"]' });
     await expect(createAwsContainer({ env, secrets, logger, openDatabase })).rejects.toThrow(/QUEUE_URLS/);
+  });
+});
+
+describe('provider credentials from Secrets Manager', () => {
+  const PROVIDER_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:providers-AbCdEf';
+  const secretsWith = (value: string) =>
+    new SecretsManagerSecrets(
+      fakeClient<SecretsManagerClientLike>((_command, input) => {
+        if (input.SecretId === PROVIDER_SECRET) return { SecretString: value };
+        throw new Error(`no secret ${String(input.SecretId)}`);
+      }).client,
+    );
+
+  it('lays the known keys of the secret over the environment (and nothing else)', async () => {
+    const env = await withProviderCredentials(
+      { PROVIDER_SECRET_ARN: PROVIDER_SECRET, LLM_MODEL: 'from-env', E2B_TEMPLATE: 'keep' },
+      secretsWith(JSON.stringify({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', LLM_API_KEY: '', PATH: '/evil', placeholder: 'x' })),
+    );
+    expect(env).toMatchObject({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', E2B_TEMPLATE: 'keep' });
+    expect(env.PATH).toBeUndefined();
+    expect(env.LLM_API_KEY).toBeUndefined();
+    expect(env.placeholder).toBeUndefined();
+  });
+
+  it('leaves the environment alone without a secret, and names the variable when the secret is not JSON', async () => {
+    const env = { LLM_MODEL: 'x' };
+    expect(await withProviderCredentials(env, secretsWith('{}'))).toBe(env);
+    await expect(withProviderCredentials({ PROVIDER_SECRET_ARN: PROVIDER_SECRET }, secretsWith('not json'))).rejects.toThrow(/PROVIDER_SECRET_ARN/);
   });
 });
