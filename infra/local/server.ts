@@ -87,6 +87,9 @@ export class LocalServer {
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 60_000;
     this.server.on('upgrade', (req, socket, head) => {
+      // Node hands an upgraded socket over without an 'error' listener; a peer that resets it while $connect is still
+      // deciding would otherwise be an uncaught exception that ends the process.
+      socket.on('error', () => socket.destroy());
       const token = options.preview ? previewToken(req) : null;
       if (token && this.ready && !this.closing) {
         this.track(proxyUpgrade(options.preview!, token, req, socket as import('node:net').Socket, head));

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { wsConnection } from '../../shared/db/schema';
 import { Client, eventually, signUpVerified, startRuntime, verificationLink, type TestRuntime } from '../support/runtime';
@@ -104,6 +105,20 @@ describe('accounts and organisations over HTTP and WebSocket', () => {
 
   it('refuses a WebSocket without credentials', async () => {
     await expect(new Client(rt.url).socket()).rejects.toThrow(/401/);
+  });
+
+  it('survives a client that resets its socket while $connect is still deciding', async () => {
+    const { port } = new URL(rt.url);
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const key = Buffer.from(`reset-${i}-0123456`).toString('base64');
+      socket.write(`GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\nAuthorization: Bearer nope\r\n\r\n`);
+      socket.resetAndDestroy();
+    }
+    // The process is still here and still answers.
+    expect((await new Client(rt.url).get('/api/health')).status).toBe(200);
   });
 
   it('switches organisations', async () => {
