@@ -13,7 +13,7 @@ export class ApiError extends Error {
 export class Api {
   constructor(
     readonly baseUrl: string,
-    private readonly apiKey?: string,
+    readonly apiKey?: string,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -32,7 +32,13 @@ export class Api {
       throw new ApiError(0, 'unreachable', `Cannot reach ${this.baseUrl}: ${(err as Error).message}`);
     }
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let json: unknown;
+    try {
+      json = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // Not the API answering (a proxy's error page, another service on that port).
+      throw new ApiError(res.status, 'unexpected_reply', `${this.baseUrl} answered ${method} ${path} with HTTP ${res.status}, not the API's JSON`);
+    }
     if (!res.ok) {
       const error = (json as { error?: { code?: string; message?: string; fields?: { field: string; message: string }[] } } | undefined)?.error;
       throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.fields);

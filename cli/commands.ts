@@ -1,5 +1,9 @@
-import type { Api } from './api';
+import { sessionCommand, sessionsCommand } from './session-commands';
 import { table } from './table';
+import { UsageError, type CommandSpec } from './types';
+
+export { UsageError } from './types';
+export type { Command, CommandSpec, Options } from './types';
 
 interface Health {
   status: string;
@@ -8,9 +12,7 @@ interface Health {
   checks: Record<string, { ok: boolean; detail?: string; ms?: number }>;
 }
 
-export type Command = (api: Api, args: string[], options: { role?: string }) => Promise<string>;
-
-export const commands: Record<string, { summary: string; usage: string; run: Command }> = {
+export const commands: Record<string, CommandSpec> = {
   status: {
     summary: 'Health of the server and its parts',
     usage: 'status',
@@ -54,6 +56,6 @@ export const commands: Record<string, { summary: string; usage: string; run: Com
       return `Invited ${inv.email} as ${inv.role}; the invitation expires ${inv.expiresAt.slice(0, 16).replace('T', ' ')} UTC.`;
     },
   },
+  sessions: sessionsCommand,
+  session: sessionCommand,
 };
-
-export class UsageError extends Error {}

@@ -15,7 +15,8 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close' comes after the output streams have ended ('exit' can come before the last of it).
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
