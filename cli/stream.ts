@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LoggedEvent, SessionStatus } from '../shared/contracts/session-events';
 import type { Api } from './api';
 import { useColor, type Io } from './io';
@@ -6,8 +7,6 @@ import { Spinner } from './spinner';
 import { Transcript, type Rendered } from './transcript';
 import { TurnWatch, WAITS_FOR_SANDBOX, type Outcome } from './turn';
 
-/** After a reconnect, how long a prompt sent before the drop may take to show up in the log before it is sent again. */
-const RESEND_GRACE_MS = 3_000;
 /** After Ctrl-C, how long to wait for the agent to confirm the cancel. */
 const CANCEL_WAIT_MS = 5_000;
 
@@ -29,7 +28,8 @@ export interface ChatParams {
  */
 export function chat(api: Api, io: Io, p: ChatParams): Promise<number> {
   const transcript = new Transcript({ prompts: false, notices: 'stderr', color: useColor(io) });
-  const turn = new TurnWatch(p.prompt, p.status);
+  // Sent with an id of its own: the chat knows its prompt in the log, and a resend after a reconnect is harmless.
+  const turn = new TurnWatch(p.send ? randomUUID() : null, p.status);
   const spinner = new Spinner(io.err, Boolean(io.err.isTTY));
   const write = writer(io, spinner);
   // On a terminal the spinner says so (and goes away once it runs); elsewhere, a line.
@@ -39,7 +39,6 @@ export function chat(api: Api, io: Io, p: ChatParams): Promise<number> {
     let done = false;
     let sent = false;
     let cancelling = false;
-    let resendTimer: NodeJS.Timeout | null = null;
     let cancelTimer: NodeJS.Timeout | null = null;
 
     const label = (): string | null => {
@@ -59,7 +58,6 @@ export function chat(api: Api, io: Io, p: ChatParams): Promise<number> {
       if (done) return;
       done = true;
       unhook();
-      if (resendTimer) clearTimeout(resendTimer);
       if (cancelTimer) clearTimeout(cancelTimer);
       sub.close();
       write(transcript.finish());
@@ -70,7 +68,7 @@ export function chat(api: Api, io: Io, p: ChatParams): Promise<number> {
     };
 
     const sendPrompt = async () => {
-      if (await sub.send({ type: 'prompt', sessionId: p.sessionId, content: p.prompt })) sent = true;
+      if (await sub.send({ type: 'prompt', sessionId: p.sessionId, content: p.prompt, clientMessageId: turn.clientMessageId! })) sent = true;
     };
 
     const sub = new Subscription({
@@ -88,15 +86,9 @@ export function chat(api: Api, io: Io, p: ChatParams): Promise<number> {
           refresh();
         },
         subscribed({ reconnected }) {
-          if (p.send && !sent) void sendPrompt();
-          else if (p.send && reconnected && turn.promptId === null && !resendTimer) {
-            // Sent just before the connection dropped, and not in the log yet: it may still be on its way (the
-            // server handles a message after its sender left), so give it a moment before sending it again.
-            resendTimer = setTimeout(() => {
-              resendTimer = null;
-              if (turn.promptId === null) void sendPrompt();
-            }, RESEND_GRACE_MS);
-          }
+          // Not in the log yet (never sent, or sent just before the connection dropped): send it (again). The server
+          // answers a second send of the same clientMessageId with the first one, so it is never posted twice.
+          if (p.send && (!sent || (reconnected && turn.promptId === null))) void sendPrompt();
           refresh();
         },
         refused(error) {

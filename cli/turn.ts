@@ -12,7 +12,8 @@ export const WAITS_FOR_SANDBOX: readonly SessionStatus[] = ['pending', 'paused',
 /**
  * Follows one prompt through a session's events, to tell when the chat is over. Pure, like the transcript.
  *
- * The prompt is recognised as the first `user_message` with its text after the chat subscribed; the agent's reply is
+ * The prompt is recognised by the `clientMessageId` the chat sent it with, echoed in its `user_message` (or, for the
+ * prompt a session was created with, as the log's first `user_message`); the agent's reply is
  * the assistant message the daemon names after it (`<user message id>-reply`). The reply's `message_complete` ends
  * the chat (exit 1 if it stopped on an error), its `message_cancelled` too (130 when this chat asked for it); a
  * failed or stopped session ends it at once, and so does a pause before the reply is complete.
@@ -26,7 +27,8 @@ export class TurnWatch {
   private cancelRequested = false;
 
   constructor(
-    readonly prompt: string,
+    /** The id the prompt was sent with; null when it went in with the session (its first message). */
+    readonly clientMessageId: string | null,
     public status: SessionStatus,
   ) {}
 
@@ -43,7 +45,7 @@ export class TurnWatch {
   apply(e: SessionEvent): Outcome | null {
     switch (e.type) {
       case 'user_message':
-        if (this.promptId === null && e.content === this.prompt) this.promptId = e.messageId;
+        if (this.promptId === null && (this.clientMessageId === null || e.clientMessageId === this.clientMessageId)) this.promptId = e.messageId;
         return null;
       case 'message':
         if (this.isOurs(e.messageId)) {

@@ -32,10 +32,10 @@ export const handler = httpApi('sessions', [
   }),
   bind(r.message, async ({ c, org, params, body }) => {
     const source = org.via === 'apiKey' ? 'api' : 'web';
-    const { messageId, needsStart } = await sessions.sendPrompt(events(c), org, params.sessionId, body.content, source);
+    const { messageId, needsStart, duplicate } = await sessions.sendPrompt(events(c), org, params.sessionId, body.content, source, { clientMessageId: body.clientMessageId });
     if (!needsStart) await deliverPending(c, params.sessionId);
     await c.outboxWritten();
-    return { messageId, started: needsStart };
+    return { messageId, started: needsStart, duplicate };
   }),
   bind(r.cancel, async ({ c, org, params }) => {
     await sessions.findSession(c.db, org.organizationId, params.sessionId);

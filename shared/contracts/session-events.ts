@@ -17,8 +17,18 @@ export const ToolKind = z.enum(['read', 'edit', 'delete', 'move', 'search', 'exe
 export const FileDiff = z.object({ path: z.string().max(4096), oldText: z.string().nullable(), newText: z.string(), unified: z.string().optional() });
 
 export const SessionEvent = z.discriminatedUnion('type', [
-  /** A prompt someone sent (HTTP or WebSocket); `senderId` comes from the authenticated caller. */
-  z.object({ type: z.literal('user_message'), messageId: id, content: text, senderId: z.string().nullable(), source: z.enum(['web', 'cli', 'api', 'slack', 'automation']) }),
+  /**
+   * A prompt someone sent (HTTP or WebSocket); `senderId` comes from the authenticated caller. `clientMessageId` is the
+   * sender's own id for it, echoed so the sender can tell its prompt from another viewer's.
+   */
+  z.object({
+    type: z.literal('user_message'),
+    messageId: id,
+    content: text,
+    senderId: z.string().nullable(),
+    source: z.enum(['web', 'cli', 'api', 'slack', 'automation']),
+    clientMessageId: id.optional(),
+  }),
   /** The agent starts an assistant message. */
   z.object({ type: z.literal('message'), messageId: id, role: z.literal('assistant') }),
   /** A frame of streamed text (the daemon coalesces tokens into frames of tens of milliseconds). */

@@ -97,8 +97,14 @@ export const sessionRoutes = {
     access: 'org',
     params: sessionParams,
     status: 202,
-    body: z.object({ content: z.string().min(1).max(100_000) }).strict(),
-    response: z.object({ messageId: Id, started: z.boolean() }),
+    body: z
+      .object({
+        content: z.string().min(1).max(100_000),
+        /** The sender's id for this prompt: sending it again with the same id is answered with the first message. */
+        clientMessageId: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+    response: z.object({ messageId: Id, started: z.boolean(), duplicate: z.boolean() }),
   }),
   cancel: route({ method: 'POST', path: '/api/sessions/{sessionId}/cancel', summary: "Cancel the agent's current turn", access: 'org', params: sessionParams, status: 202, response: Ok }),
   events: route({

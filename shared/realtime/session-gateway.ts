@@ -7,7 +7,7 @@ import { pendingPrompt, sandboxSession, sessionEvent, sessionSubscription, wsCon
 import type { OrgCaller } from '../domain/caller';
 import { DomainError } from '../domain/errors';
 import { resolveOrgCaller } from '../domain/orgs/organizations';
-import { appendEvents, compactMessage, readEvents, type AppendItem } from '../domain/sessions/events';
+import { appendEvents, compactMessage, readEvents, type AppendItem, type PublishEvents } from '../domain/sessions/events';
 import { markRunning, sendToDaemon } from '../domain/sessions/runtime';
 import { findSession, sendPrompt } from '../domain/sessions/sessions';
 import { enqueue } from '../domain/outbox/outbox';
@@ -180,7 +180,9 @@ export async function onViewerMessage(c: Container, conn: Connection, msg: Viewe
       await c.db.delete(sessionSubscription).where(and(eq(sessionSubscription.connectionId, conn.connectionId), eq(sessionSubscription.sessionId, session.id)));
       return;
     case 'prompt': {
-      const { needsStart } = await sendPrompt({ db: c.db, publish: (id, items) => publishEvents(c, id, items) }, caller, session.id, msg.content, 'web');
+      const source = caller.via === 'apiKey' ? 'cli' : 'web';
+      const publish: PublishEvents = (id, items) => publishEvents(c, id, items);
+      const { needsStart } = await sendPrompt({ db: c.db, publish }, caller, session.id, msg.content, source, { clientMessageId: msg.clientMessageId });
       if (!needsStart) await deliverPendingPrompts(c, session.id);
       await c.outboxWritten();
       return;

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { DbHandle } from '../../shared/db/client';
-import { sandboxSession, sessionToolCall } from '../../shared/db/schema';
+import { pendingPrompt, sandboxSession, sessionToolCall } from '../../shared/db/schema';
 import { appendEvents, compactMessage, readEvents } from '../../shared/domain/sessions/events';
 import { canTransition, displayStatus } from '../../shared/domain/sessions/lifecycle';
 import { markRunning, migrateSession, pauseSession, startSession, type SandboxRuntimeDeps } from '../../shared/domain/sessions/runtime';
 import { mintSandboxToken, verifySandboxToken } from '../../shared/domain/sessions/sandbox-token';
-import { createSession, requestCommand } from '../../shared/domain/sessions/sessions';
+import { createSession, requestCommand, sendPrompt } from '../../shared/domain/sessions/sessions';
 import { runPlatformTool } from '../../shared/domain/sessions/tools';
 import * as orgs from '../../shared/domain/orgs/organizations';
 import type { ObjectsPort, SocketsPort } from '../../shared/ports';
@@ -166,6 +166,29 @@ describe('event log', () => {
     );
     const seqs = (await readEvents(h.db, id, base)).map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => base + 1 + i));
+  });
+});
+
+describe('prompts', () => {
+  it('sends a prompt with a clientMessageId once, however often (and however concurrently) it is sent', async () => {
+    const { caller, id } = await newSession();
+    const publish = { db: h.db, publish: (sid: string, items: Parameters<typeof appendEvents>[2]) => appendEvents(h.db, sid, items) };
+    const sends = await Promise.all([1, 2, 3].map(() => sendPrompt(publish, caller, id, 'Add a test', 'cli', { deliver: false, clientMessageId: 'c-1' })));
+    expect(new Set(sends.map((r) => r.messageId)).size).toBe(1);
+    expect(sends.filter((r) => !r.duplicate)).toHaveLength(1);
+    // Once delivered (out of the queue), a late retry still finds it, in the log.
+    await h.db.delete(pendingPrompt).where(eq(pendingPrompt.sessionId, id));
+    expect(await sendPrompt(publish, caller, id, 'Add a test', 'cli', { deliver: false, clientMessageId: 'c-1' })).toMatchObject({ messageId: sends[0].messageId, duplicate: true });
+    // Another id, or none, is another prompt, even with the same text.
+    await sendPrompt(publish, caller, id, 'Add a test', 'cli', { deliver: false, clientMessageId: 'c-2' });
+    await sendPrompt(publish, caller, id, 'Add a test', 'cli', { deliver: false });
+    const prompts = (await readEvents(h.db, id, 0)).filter((e) => e.event.type === 'user_message').map((e) => e.event);
+    expect(prompts).toEqual([
+      expect.objectContaining({ messageId: sends[0].messageId, clientMessageId: 'c-1', senderId: caller.userId }),
+      expect.objectContaining({ clientMessageId: 'c-2' }),
+      expect.not.objectContaining({ clientMessageId: expect.anything() }),
+    ]);
+    expect(await h.db.select().from(pendingPrompt).where(eq(pendingPrompt.sessionId, id))).toHaveLength(2);
   });
 });
 

@@ -302,7 +302,13 @@ describe('a session on the embedded runtime with the local provider and the buil
     await v3.waitFor((e) => e.type === 'status' && e.status === 'running' && v3.lastSeq > before, 'running again', 60_000);
     expect(readFileSync(path.join(await workspace(), 'hello.txt'), 'utf8')).toBe('hello from the agent\n');
 
-    v3.send({ type: 'prompt', sessionId, content: 'Are you still there?' });
+    // Over HTTP this time, sent twice with one clientMessageId (a retry): the second is answered with the first.
+    const prompt = { content: 'Are you still there?', clientMessageId: 'retry-1' };
+    const sent = await owner.post(`/api/sessions/${sessionId}/message`, prompt);
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ duplicate: false, started: false });
+    const again = await owner.post(`/api/sessions/${sessionId}/message`, prompt);
+    expect([again.status, again.body]).toEqual([202, { messageId: sent.body.messageId, started: false, duplicate: true }]);
     await v3.waitFor((e) => e.type === 'text_part_complete' && e.text.includes('Still here.'), 'reply after resume');
     v3.close();
   });
@@ -320,6 +326,7 @@ describe('a session on the embedded runtime with the local provider and the buil
     await eventually(async () => v4.has((e) => e.type === 'text_part_complete' && e.text.includes('Still here.')), 10_000, 'the whole log');
     const events = [...v4.events.values()];
     expect(events.filter((e) => e.type === 'user_message' && e.content.includes('Write hello.txt'))).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'user_message' && e.content === 'Are you still there?')).toEqual([expect.objectContaining({ clientMessageId: 'retry-1', source: 'web' })]);
     expect(events.filter((e) => e.type === 'tool_start' && e.tool === 'write_file')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'error' && ['conversation_not_restored', 'agent_restarted'].includes(e.code))).toEqual([]);
     await new Promise((resolve) => {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { SessionStatus } from '../../contracts/session-events';
 import type { Db } from '../../db/client';
-import { configuration, pendingPrompt, sandboxSession, user } from '../../db/schema';
+import { configuration, pendingPrompt, sandboxSession, sessionEvent, user } from '../../db/schema';
 import type { OrgCaller } from '../caller';
 import { conflict, notFound } from '../errors';
 import { enqueue } from '../outbox/outbox';
@@ -202,6 +202,10 @@ export async function deleteSession(db: Db, caller: OrgCaller, sessionId: string
 /**
  * Records a prompt in the log (with the sender's identity from the connection or token, never from the payload) and
  * queues it for the daemon. Returns the message id and whether the sandbox has to be started for it.
+ *
+ * With a `clientMessageId` the prompt is sent at most once: the message id and the queue row's id are derived from it,
+ * so a retry (a reconnecting CLI, a repeated HTTP call) finds the first one — in the log, or still queued — and is
+ * answered with it (`duplicate`), changing nothing.
  */
 export async function sendPrompt(
   deps: { db: Db; publish: PublishEvents },
@@ -209,21 +213,37 @@ export async function sendPrompt(
   sessionId: string,
   content: string,
   source: 'web' | 'cli' | 'api' | 'slack' | 'automation',
-  options: { deliver?: boolean } = {},
-): Promise<{ messageId: string; needsStart: boolean }> {
+  options: { deliver?: boolean; clientMessageId?: string } = {},
+): Promise<{ messageId: string; needsStart: boolean; duplicate: boolean }> {
   const { db } = deps;
   const s = await findSession(db, caller.organizationId, sessionId);
   if (s.status === 'stopped') throw conflict('session_stopped', 'This session has ended; start a new one');
   if (s.clientType === 'automation' && s.outcome) throw conflict('session_completed', 'This automation run is complete; its transcript is read-only');
-  const messageId = newMessageId();
+  const { clientMessageId } = options;
+  const derived = clientMessageId ? createHash('sha256').update(`${sessionId}\0${caller.userId}\0${clientMessageId}`).digest('base64url').slice(0, 16) : null;
+  const messageId = derived ? `msg_${derived}` : newMessageId();
+  const sourceKey = derived ? `prompt:${derived}` : undefined;
+  if (sourceKey) {
+    const [logged] = await db
+      .select({ seq: sessionEvent.seq })
+      .from(sessionEvent)
+      .where(and(eq(sessionEvent.sessionId, sessionId), eq(sessionEvent.sourceKey, sourceKey)));
+    if (logged) return { messageId, needsStart: false, duplicate: true };
+  }
   // Queued before it is logged: a daemon that sees the message in the log always finds it in the queue.
-  await db.insert(pendingPrompt).values({ id: `pp_${randomBytes(9).toString('base64url')}`, sessionId, messageId, content });
-  await deps.publish(sessionId, [{ event: { type: 'user_message', messageId, content, senderId: caller.userId, source } }]);
+  const queued = await db
+    .insert(pendingPrompt)
+    .values({ id: derived ? `pp_${derived}` : `pp_${randomBytes(9).toString('base64url')}`, sessionId, messageId, content })
+    .onConflictDoNothing()
+    .returning({ id: pendingPrompt.id });
+  if (queued.length === 0) return { messageId, needsStart: false, duplicate: true };
+  const event = { type: 'user_message' as const, messageId, content, senderId: caller.userId, source, ...(clientMessageId ? { clientMessageId } : {}) };
+  await deps.publish(sessionId, [{ event, sourceKey }]);
   const needsStart = ['pending', 'paused', 'failed'].includes(s.status);
   if (needsStart && options.deliver !== false) {
     await enqueue(db, 'session.command', { sessionId, organizationId: caller.organizationId, command: 'start' }, caller.organizationId);
   }
-  return { messageId, needsStart };
+  return { messageId, needsStart, duplicate: false };
 }
 
 /** Sessions that look idle or orphaned, for the sweeper. */

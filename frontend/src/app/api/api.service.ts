@@ -165,8 +165,9 @@ export class Api {
   sessionStatus(sessionId: string): Observable<SessionStatusReply> {
     return this.get(`/api/sessions/${enc(sessionId)}/status`);
   }
-  sendMessage(sessionId: string, content: string): Observable<{ messageId: string; started: boolean }> {
-    return this.send('POST', `/api/sessions/${enc(sessionId)}/message`, { content });
+  /** With the same `clientMessageId`, a retried send is answered with the first message (`duplicate`) and changes nothing. */
+  sendMessage(sessionId: string, content: string, clientMessageId?: string): Observable<{ messageId: string; started: boolean; duplicate: boolean }> {
+    return this.send('POST', `/api/sessions/${enc(sessionId)}/message`, { content, ...(clientMessageId ? { clientMessageId } : {}) });
   }
   cancelTurn(sessionId: string): Observable<Ok> {
     return this.send('POST', `/api/sessions/${enc(sessionId)}/cancel`);

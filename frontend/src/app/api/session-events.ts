@@ -16,7 +16,7 @@ export const FileDiffSchema = z.object({ path: str, oldText: z.nullable(str), ne
 export type FileDiff = z.infer<typeof FileDiffSchema>;
 
 const SessionEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('user_message'), messageId: str, content: str, senderId: z.nullable(str), source: str }),
+  z.object({ type: z.literal('user_message'), messageId: str, content: str, senderId: z.nullable(str), source: str, clientMessageId: z.optional(str) }),
   z.object({ type: z.literal('message'), messageId: str, role: str }),
   z.object({ type: z.literal('token'), messageId: str, partId: str, text: str }),
   z.object({ type: z.literal('text_part_complete'), messageId: str, partId: str, text: str }),

@@ -111,9 +111,16 @@ describe('SessionPage', () => {
     TestBed.inject(HttpTestingController).expectNone('/api/sessions/ses_1/message');
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
 
+    // The first try fails on the way back; the retry carries the same clientMessageId, so it cannot post it twice.
+    const failed = await nextRequest({ method: 'POST', url: '/api/sessions/ses_1/message' });
+    expect(failed.request.body).toEqual({ content: 'Also add a test', clientMessageId: expect.any(String) });
+    failed.flush({ error: { code: 'unavailable', message: 'Restarting' } }, { status: 503, statusText: 'Service Unavailable' });
+    await settle(harness.fixture);
+    expect(input.value).toBe('Also add a test');
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
     const req = await nextRequest({ method: 'POST', url: '/api/sessions/ses_1/message' });
-    expect(req.request.body).toEqual({ content: 'Also add a test' });
-    req.flush({ messageId: 'm2', started: false }, { status: 202, statusText: 'Accepted' });
+    expect(req.request.body).toEqual(failed.request.body);
+    req.flush({ messageId: 'm2', started: false, duplicate: true }, { status: 202, statusText: 'Accepted' });
     await settle(harness.fixture);
     expect(input.value).toBe('');
 

@@ -486,11 +486,16 @@ export class SessionPage {
     if (el) this.stick = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
   }
 
+  /** A prompt whose send failed keeps its id, so sending it again cannot post it twice if the first one did arrive. */
+  private unsent: { content: string; clientMessageId: string } | null = null;
+
   /** Given to the prompt box: true once the server accepted the prompt (its event then shows it). */
   protected readonly sendPrompt = async (content: string): Promise<boolean> => {
     this.promptError.set(null);
+    if (this.unsent?.content !== content) this.unsent = { content, clientMessageId: crypto.randomUUID() };
     try {
-      await firstValueFrom(this.api.sendMessage(this.id(), content));
+      await firstValueFrom(this.api.sendMessage(this.id(), content, this.unsent.clientMessageId));
+      this.unsent = null;
       this.stick = true;
       return true;
     } catch (err) {
