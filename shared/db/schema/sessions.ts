@@ -42,6 +42,27 @@ export interface EnvFileSpec {
   keys: { key: string; required: boolean }[];
 }
 
+/**
+ * The base layer every sandbox of a provider can start from: a sandbox with the daemon's native helpers installed
+ * (a real PTY for terminals), snapshotted once per provider and daemon version. Platform-wide, not per organisation:
+ * it holds no repos and no secrets. status: building | ready | failed.
+ */
+export const sandboxBaseSnapshot = pgTable(
+  'sandbox_base_snapshot',
+  {
+    provider: text('provider').notNull(),
+    versionKey: text('version_key').notNull(),
+    status: text('status').default('building').notNull(),
+    /** The build that owns the row: a late task of an older build changes nothing. */
+    buildId: text('build_id').notNull(),
+    snapshotId: text('snapshot_id'),
+    error: text('error'),
+    createdAt: timestamp('created_at', tz).defaultNow().notNull(),
+    updatedAt: timestamp('updated_at', tz).defaultNow().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.versionKey] })],
+);
+
 /** status: building | default | ready | failed (see digest: default = cloned only, ready = finalized after setup). */
 export const configuration = pgTable(
   'configuration',
