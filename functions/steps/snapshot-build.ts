@@ -11,7 +11,7 @@ export const handler = async (event: unknown): Promise<Record<string, unknown>> 
     {
       db: c.db,
       clock: c.clock,
-      logger: c.logger.child({ component: 'snapshot-build', configurationId: task.configurationId }),
+      logger: c.logger.child({ component: 'snapshot-build', ...('configurationId' in task ? { configurationId: task.configurationId } : { provider: task.provider }) }),
       provider: (kind) => c.sandboxes.provider(kind),
       daemon: () => c.sandboxes.daemon(),
       endpoints: c.sandboxes.endpoints,

@@ -252,7 +252,13 @@ export const configurationRoutes = {
 
 /** Input of each `snapshot-build` workflow task (the ASL passes `action` and the execution's input). */
 const buildRef = { configurationId: Id, organizationId: Id, buildId: z.string().regex(/^\d{1,16}$/) };
+/** A base build: one provider's base layer for one daemon version (see `sandbox_base_snapshot`). */
+const baseRef = { provider: SandboxProviderKindSchema, versionKey: z.string().min(1).max(200), buildId: z.string().min(1).max(100) };
+const CaughtError = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 export const SnapshotBuildTask = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('buildBase'), ...baseRef }),
+  z.object({ action: z.literal('markBaseReady'), ...baseRef, snapshotId: z.string().min(1).max(500) }),
+  z.object({ action: z.literal('markBaseFailed'), ...baseRef, error: CaughtError.optional() }),
   z.object({ action: z.literal('markBuilding'), ...buildRef }),
   z.object({ action: z.literal('build'), ...buildRef }),
   z.object({ action: z.literal('markReady'), ...buildRef, snapshotId: z.string().min(1).max(500), versionKey: z.string().min(1).max(200) }),
@@ -260,11 +266,11 @@ export const SnapshotBuildTask = z.discriminatedUnion('action', [
     action: z.literal('markFailed'),
     ...buildRef,
     /** What a Catch puts at its ResultPath: the error name and, for a Lambda error, a JSON cause. */
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+    error: CaughtError.optional(),
   }),
 ]);
 export type SnapshotBuildTask = z.infer<typeof SnapshotBuildTask>;
 
-/** The input of a `snapshot-build` execution. */
-export const SnapshotBuildInput = z.object(buildRef);
+/** The input of a `snapshot-build` execution: a configuration's build, or (with `kind: 'base'`) a base build. */
+export const SnapshotBuildInput = z.union([z.object(buildRef), z.object({ kind: z.literal('base'), ...baseRef })]);
 export type SnapshotBuildInput = z.infer<typeof SnapshotBuildInput>;

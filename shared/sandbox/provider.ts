@@ -12,6 +12,11 @@ export interface SandboxCapabilities {
   memorySnapshot: boolean;
   /** The provider kills a sandbox after this long; null: no limit (local). */
   maxLifetimeMs: number | null;
+  /**
+   * Sandboxes start from a base snapshot with the daemon's native helpers installed in `daemonDir` (next to the
+   * bundle, where it looks for them); null when the provider's sandboxes have them already (local: the host's).
+   */
+  baseSnapshot: { daemonDir: string } | null;
 }
 
 /** Everything the daemon needs to find its way home; the provider passes these as its environment. */

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { DbHandle } from '../../shared/db/client';
-import { pendingPrompt, sandboxSession, sessionToolCall } from '../../shared/db/schema';
+import { outbox, pendingPrompt, sandboxBaseSnapshot, sandboxSession, sessionToolCall } from '../../shared/db/schema';
 import { appendEvents, compactMessage, readEvents } from '../../shared/domain/sessions/events';
 import { canTransition, displayStatus } from '../../shared/domain/sessions/lifecycle';
 import { markRunning, migrateSession, pauseSession, startSession, type SandboxRuntimeDeps } from '../../shared/domain/sessions/runtime';
@@ -27,6 +27,7 @@ function deps(provider: FakeProvider): SandboxRuntimeDeps {
     db: h.db,
     clock: { now: () => new Date() },
     logger: createLogger({ level: 'silent' }),
+    // The embedded runtime's scheduler on the same database, not started: sessions' checks are rows nothing fires.
     sockets,
     providers: () => provider,
     daemon: async () => ({ path: '/nowhere/daemon.js', version: 'v-test' }),
@@ -83,6 +84,34 @@ describe('session lifecycle', () => {
     expect((await row(id)).status).toBe('running');
     const statuses = (await readEvents(h.db, id, 0)).filter((e) => e.event.type === 'status').map((e) => (e.event as { status: string }).status);
     expect(statuses).toEqual(['starting', 'running']);
+  });
+
+  it("starts from the provider's base layer once it is ready, and has one built until then", async () => {
+    const provider = new FakeProvider();
+    provider.capabilities = { ...provider.capabilities, baseSnapshot: { daemonDir: '/home/user/.proliferate' } };
+    await h.db.delete(sandboxBaseSnapshot).where(eq(sandboxBaseSnapshot.versionKey, 'v-test'));
+
+    const first = await newSession();
+    await startSession(deps(provider), first.id);
+    expect(provider.calls.find((c) => c.startsWith('create:'))).toMatch(/:-$/);
+    const [building] = await h.db.select().from(sandboxBaseSnapshot).where(eq(sandboxBaseSnapshot.versionKey, 'v-test'));
+    expect(building).toMatchObject({ provider: 'local', status: 'building' });
+    const starts = await h.db.select({ payload: outbox.payload }).from(outbox).where(eq(outbox.topic, 'workflow.start'));
+    expect(starts.map((s) => s.payload)).toContainEqual({
+      stateMachine: 'snapshot-build',
+      name: `base-local-${building.buildId}`,
+      input: { kind: 'base', provider: 'local', versionKey: 'v-test', buildId: building.buildId },
+    });
+
+    await h.db.update(sandboxBaseSnapshot).set({ status: 'ready', snapshotId: 'snap-base-1' }).where(eq(sandboxBaseSnapshot.versionKey, 'v-test'));
+    const second = await newSession();
+    await startSession(deps(provider), second.id);
+    expect(provider.calls.filter((c) => c.startsWith('create:')).at(-1)).toMatch(/:snap-base-1$/);
+    // A session's own snapshot still comes first.
+    await h.db.update(sandboxSession).set({ status: 'paused', snapshotId: 'snap-own' }).where(eq(sandboxSession.id, first.id));
+    provider.sandboxes.clear();
+    await startSession(deps(provider), first.id);
+    expect(provider.calls.filter((c) => c.startsWith('create:')).at(-1)).toMatch(/:snap-own$/);
   });
 
   it('pauses with a snapshot, clears the latest task, and resumes the same sandbox', async () => {

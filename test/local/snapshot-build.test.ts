@@ -25,6 +25,10 @@ import { FakeProvider } from '../support/fake-provider';
 import { makeUser, refresh } from '../support/fixtures';
 import { recordingLogger } from './helpers';
 import { dispatchOutbox } from '../../shared/domain/outbox/dispatch';
+import { and, eq } from 'drizzle-orm';
+import { outbox, sandboxBaseSnapshot } from '../../shared/db/schema';
+import { BASE_RETRY_AFTER_MS, ensureBaseSnapshot, readyBaseSnapshot } from '../../shared/domain/repos/base-snapshots';
+import { NODE_PTY_PACKAGE } from '../../shared/sandbox/providers/daemon-launch';
 
 /** Builds are started through the outbox: publish it now, with this port as Step Functions. */
 const publishWith = (db: Parameters<typeof dispatchOutbox>[0]['db'], workflows: Parameters<typeof dispatchOutbox>[0]['workflows']) => async () => {
@@ -146,7 +150,7 @@ describe('snapshot-build.asl.json', () => {
     expect(raw).not.toMatch(/JSONata|"Assign"/);
     expect(functions.snapshotBuild).toMatchObject({ entry: 'functions/steps/snapshot-build.ts', task: true });
     const tasks = Object.entries(JSON.parse(raw).States as Record<string, any>).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.map(([name]) => name)).toEqual(['MarkBuilding', 'BuildSnapshot', 'MarkReady', 'MarkFailed']);
+    expect(tasks.map(([name]) => name)).toEqual(['MarkBuilding', 'BuildSnapshot', 'MarkReady', 'MarkFailed', 'BuildBase', 'MarkBaseReady', 'MarkBaseFailed']);
     for (const [, s] of tasks) expect(s).toMatchObject({ Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: '${SnapshotBuildFunction}' } });
     const build = JSON.parse(raw).States.BuildSnapshot;
     expect(build.Retry[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['SnapshotTransient']), MaxAttempts: 3, BackoffRate: 2 });
@@ -232,6 +236,104 @@ describe('the snapshot-build workflow in the local runner', () => {
 
     expect(view.status).toBe('FAILED');
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('base layers', () => {
+  const BASE_DIR = '/home/user/.proliferate';
+  /** A provider whose sandboxes start from a base layer, as E2B's and Modal's do. */
+  const baseProvider = () => {
+    const fake = new BuildProvider();
+    fake.capabilities = { ...fake.capabilities, baseSnapshot: { daemonDir: BASE_DIR } };
+    return fake;
+  };
+  const baseRow = async () => (await h.db.select().from(sandboxBaseSnapshot).where(eq(sandboxBaseSnapshot.versionKey, 'daemon-test-1')))[0];
+  let caller: OrgCaller;
+  beforeAll(async () => {
+    caller = await orgCaller('Base Co');
+  });
+  beforeEach(async () => {
+    await h.db.delete(sandboxBaseSnapshot);
+    // Builds a test queued but did not run never run.
+    await h.db.delete(outbox).where(and(eq(outbox.topic, 'workflow.start'), eq(outbox.status, 'pending')));
+  });
+  afterAll(async () => {
+    await h.db.delete(outbox).where(and(eq(outbox.topic, 'workflow.start'), eq(outbox.status, 'pending')));
+  });
+
+  it('has one built when a configuration build finds none, and later builds start from it', async () => {
+    const fake = baseProvider();
+    provider = fake;
+
+    const first = await buildConfiguration(caller, ['https://github.com/base/api']);
+    expect([first.view.status, first.after.status]).toEqual(['SUCCEEDED', 'default']);
+    expect([...fake.sandboxes.values()][0].options.fromSnapshot).toBeNull();
+    expect(await baseRow()).toMatchObject({ provider: 'local', status: 'building', snapshotId: null });
+
+    // The base build was queued by the configuration's build; publish it and let it run.
+    await publishWith(h.db, port)();
+    const base = await workflows.waitForExecution(executions[executions.length - 1], 20_000);
+    expect(base.status).toBe('SUCCEEDED');
+    const row = await baseRow();
+    expect(row).toMatchObject({ status: 'ready', error: null, snapshotId: expect.stringMatching(/^snap-/) });
+    const setup = fake.execs.at(-1)!;
+    expect(setup.argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(setup.argv[2]).toContain(`cd ${BASE_DIR}`);
+    expect(setup.argv[2]).toContain('npm install --no-audit --no-fund --no-save --loglevel=error @lydell/node-pty@1.1.0');
+    expect(fake.snapshotKeys.at(-1)).toBe(`base-local-${row.buildId}`);
+    expect(fake.running()).toEqual([]);
+
+    const second = await buildConfiguration(caller, ['https://github.com/base/web']);
+    expect(second.after.status).toBe('default');
+    expect([...fake.sandboxes.values()].at(-1)!.options.fromSnapshot).toBe(row.snapshotId);
+    // Nothing more was queued: the base is ready.
+    expect(await ensureBaseSnapshot({ db: h.db, clock: { now: () => new Date() } }, 'local', 'daemon-test-1')).toEqual({ requested: false, executionName: null });
+  });
+
+  it('records why a base build failed, and asks again only after a while', async () => {
+    const fake = baseProvider();
+    fake.execResult = () => ({ exitCode: 3, stdout: '', stderr: 'This sandbox image has no Node.js; the daemon needs Node.js 22.\n' });
+    provider = fake;
+    const now = new Date();
+    const at = (ms: number) => ({ db: h.db, clock: { now: () => new Date(now.getTime() + ms) } });
+
+    const asked = await ensureBaseSnapshot(at(0), 'local', 'daemon-test-1');
+    expect(asked).toEqual({ requested: true, executionName: expect.stringMatching(/^base-local-\d+$/) });
+    await publishWith(h.db, port)();
+    const view = await workflows.waitForExecution(executions[executions.length - 1], 20_000);
+
+    expect(view).toMatchObject({ status: 'FAILED', error: 'BaseSnapshotBuildFailed' });
+    expect(await baseRow()).toMatchObject({ status: 'failed', snapshotId: null, error: expect.stringContaining('has no Node.js') });
+    expect(fake.count('create')).toBe(1); // a permanent failure is not retried
+    expect((await ensureBaseSnapshot(at(60_000), 'local', 'daemon-test-1')).requested).toBe(false);
+    expect((await ensureBaseSnapshot(at(BASE_RETRY_AFTER_MS + 60_000), 'local', 'daemon-test-1')).requested).toBe(true);
+    expect(await baseRow()).toMatchObject({ status: 'building', error: null });
+  });
+
+  it('claims a base build once among concurrent callers; a late task of a replaced build changes nothing', async () => {
+    const clock = { now: () => new Date() };
+    const results = await Promise.all([1, 2, 3, 4].map(() => ensureBaseSnapshot({ db: h.db, clock }, 'e2b', 'daemon-test-1')));
+    expect(results.filter((r) => r.requested)).toHaveLength(1);
+    const row = (await h.db.select().from(sandboxBaseSnapshot).where(eq(sandboxBaseSnapshot.provider, 'e2b')))[0];
+    const stale = { provider: 'e2b' as const, versionKey: 'daemon-test-1', buildId: 'an-older-build' };
+    expect(await handler({ action: 'markBaseReady', ...stale, snapshotId: 'snap-old' })).toEqual({ applied: false });
+    expect(await handler({ action: 'markBaseReady', provider: 'e2b', versionKey: 'daemon-test-1', buildId: row.buildId, snapshotId: 'snap-new' })).toEqual({ applied: true });
+    expect(await handler({ action: 'markBaseFailed', provider: 'e2b', versionKey: 'daemon-test-1', buildId: row.buildId, error: { Error: 'X' } })).toEqual({ applied: false });
+    expect(await readyBaseSnapshot(h.db, 'e2b', 'daemon-test-1')).toBe('snap-new');
+    expect(await readyBaseSnapshot(h.db, 'e2b', 'daemon-test-2')).toBeNull();
+    const queued = await h.db.select({ payload: outbox.payload }).from(outbox).where(and(eq(outbox.topic, 'workflow.start'), eq(outbox.status, 'pending')));
+    expect(queued.filter((q) => (q.payload.input as { provider?: string }).provider === 'e2b')).toHaveLength(1);
+  });
+
+  it('refuses a base build for another daemon version than the one it runs', async () => {
+    provider = baseProvider();
+    await expect(handler({ action: 'buildBase', provider: 'local', versionKey: 'daemon-old', buildId: '1' })).rejects.toThrow(/for daemon daemon-old, but the daemon here is daemon-test-1/);
+  });
+
+  it('installs the same PTY library version the daemon is built against', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    const [name, version] = NODE_PTY_PACKAGE.split(/@(?=[^@]+$)/);
+    expect(pkg.dependencies[name] ?? pkg.devDependencies[name]).toBe(version);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { CreateSandboxOptions, SandboxHandle, SandboxProvider, SandboxState } from '../../shared/sandbox/provider';
+import type { CreateSandboxOptions, SandboxCapabilities, SandboxHandle, SandboxProvider, SandboxState } from '../../shared/sandbox/provider';
 
 /**
  * An in-memory provider for lifecycle tests: records every call and can be made slow or failing, so races between
@@ -6,7 +6,7 @@ import type { CreateSandboxOptions, SandboxHandle, SandboxProvider, SandboxState
  */
 export class FakeProvider implements SandboxProvider {
   readonly kind = 'local' as const;
-  readonly capabilities = { pause: true, memorySnapshot: false, maxLifetimeMs: null };
+  capabilities: SandboxCapabilities = { pause: true, memorySnapshot: false, maxLifetimeMs: null, baseSnapshot: null };
   readonly calls: string[] = [];
   readonly sandboxes = new Map<string, { state: SandboxState; options: CreateSandboxOptions }>();
   delayMs = 0;

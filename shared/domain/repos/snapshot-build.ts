@@ -6,6 +6,8 @@ import type { Db } from '../../db/client';
 import { configuration, configurationRepo, repo } from '../../db/schema';
 import type { Clock } from '../../ports';
 import { SandboxProviderError, type DaemonEnvironment, type SandboxProvider, type SandboxProviderKind } from '../../sandbox/provider';
+import { BASE_SETUP_NO_NODE, baseSetupScript } from '../../sandbox/providers/daemon-launch';
+import { ensureBaseSnapshot, finishBaseSnapshot, readyBaseSnapshot } from './base-snapshots';
 import type { DomainLogger } from './configurations';
 
 /** Thrown for what may pass on its own (provider unavailable or timing out, a network hiccup while cloning): retried. */
@@ -29,6 +31,8 @@ export interface BuildPlan {
   buildId: string;
   provider: SandboxProviderKind;
   repos: { repoId: string; url: string; branch: string; workspacePath: string }[];
+  /** The provider's base layer for this daemon, when it is ready: the build starts from it. */
+  baseSnapshotId?: string | null;
 }
 
 export interface SandboxBuildDeps {
@@ -95,7 +99,7 @@ export async function buildSnapshot(deps: SandboxBuildDeps, plan: BuildPlan): Pr
     PROLIFERATE_SANDBOX_TOKEN: 'snapshot-build',
     PROLIFERATE_WORKSPACE: '/workspace',
   };
-  const handle = await guard(() => provider.create({ sessionId: env.PROLIFERATE_SESSION_ID, sandboxId, fromSnapshot: null, daemonBundle: daemon.path, env }));
+  const handle = await guard(() => provider.create({ sessionId: env.PROLIFERATE_SESSION_ID, sandboxId, fromSnapshot: plan.baseSnapshotId ?? null, daemonBundle: daemon.path, env }));
   try {
     for (const r of plan.repos) {
       const argv = ['git', 'clone', '--no-tags', '--branch', r.branch, '--', r.url, r.workspacePath];
@@ -113,6 +117,50 @@ export async function buildSnapshot(deps: SandboxBuildDeps, plan: BuildPlan): Pr
   } finally {
     await provider.terminate(handle.sandboxId).catch((err: unknown) => {
       deps.logger.warn({ sandboxId: handle.sandboxId, err: err instanceof Error ? err.message : String(err) }, 'build sandbox could not be terminated');
+    });
+  }
+}
+
+/** How long installing the base layer's helpers may take. */
+const BASE_SETUP_TIMEOUT_MS = 10 * 60_000;
+/** npm failures that are about the network or the registry, not about the image. */
+const TRANSIENT_NPM = /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|ENOTFOUND|socket hang up|network|registry returned 5\d\d|\b5\d\d\b.*registry/i;
+
+/**
+ * Builds a provider's base layer in a throwaway sandbox: create it from the provider's template, run the base setup
+ * (Node.js present, the PTY library installed next to the daemon), snapshot it, terminate it. The daemon it was built
+ * with must be the one the row is for: a base for another version would restore the wrong helpers.
+ */
+export async function buildBaseSnapshot(
+  deps: SandboxBuildDeps,
+  plan: { provider: SandboxProviderKind; versionKey: string; buildId: string },
+): Promise<{ snapshotId: string }> {
+  const { provider } = deps;
+  const base = provider.capabilities.baseSnapshot;
+  if (!base) throw new SnapshotBuildError(`The ${plan.provider} provider has no base layer to build`);
+  const daemon = await deps.daemon();
+  if (daemon.version !== plan.versionKey) throw new SnapshotBuildError(`This build is for daemon ${plan.versionKey}, but the daemon here is ${daemon.version}`);
+  const sandboxId = `base_${randomBytes(9).toString('base64url')}`;
+  const env: DaemonEnvironment = {
+    PROLIFERATE_API_URL: deps.endpoints.apiUrl,
+    PROLIFERATE_WS_URL: deps.endpoints.wsUrl,
+    PROLIFERATE_SESSION_ID: `base-${plan.provider}`,
+    PROLIFERATE_SANDBOX_ID: sandboxId,
+    PROLIFERATE_SANDBOX_TOKEN: 'snapshot-build',
+    PROLIFERATE_WORKSPACE: '/workspace',
+  };
+  const handle = await guard(() => provider.create({ sessionId: env.PROLIFERATE_SESSION_ID, sandboxId, fromSnapshot: null, daemonBundle: daemon.path, env }));
+  try {
+    const result = await guard(() => provider.exec(handle.sandboxId, ['sh', '-c', baseSetupScript(base.daemonDir)], { timeoutMs: BASE_SETUP_TIMEOUT_MS }));
+    if (result.exitCode !== 0) {
+      const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 800);
+      const message = `Preparing the ${plan.provider} base layer failed: ${detail || `exit code ${result.exitCode}`}`;
+      throw result.exitCode !== BASE_SETUP_NO_NODE && TRANSIENT_NPM.test(detail) ? new SnapshotTransientError(message) : new SnapshotBuildError(message);
+    }
+    return await guard(() => provider.snapshot(handle.sandboxId, { key: `base-${plan.provider}-${plan.buildId}` }));
+  } finally {
+    await provider.terminate(handle.sandboxId).catch((err: unknown) => {
+      deps.logger.warn({ sandboxId: handle.sandboxId, err: err instanceof Error ? err.message : String(err) }, 'base build sandbox could not be terminated');
     });
   }
 }
@@ -155,6 +203,22 @@ export function failureMessage(error: { Error?: string; Cause?: string } | undef
  * happened meanwhile wins).
  */
 export async function runSnapshotBuildTask(deps: SnapshotBuildDeps, task: SnapshotBuildTask): Promise<Record<string, unknown>> {
+  switch (task.action) {
+    case 'buildBase': {
+      const result = await buildBaseSnapshot({ provider: deps.provider(task.provider), daemon: deps.daemon, endpoints: deps.endpoints, logger: deps.logger }, task);
+      deps.logger.info({ provider: task.provider, versionKey: task.versionKey, snapshotId: result.snapshotId }, 'base snapshot built');
+      return result;
+    }
+    case 'markBaseReady':
+      return finishBaseSnapshot(deps, task, { snapshotId: task.snapshotId });
+    case 'markBaseFailed':
+      return finishBaseSnapshot(deps, task, { error: failureMessage(task.error) });
+    default:
+      return runConfigurationTask(deps, task);
+  }
+}
+
+async function runConfigurationTask(deps: SnapshotBuildDeps, task: Extract<SnapshotBuildTask, { configurationId: string }>): Promise<Record<string, unknown>> {
   const where = and(eq(configuration.id, task.configurationId), eq(configuration.organizationId, task.organizationId));
   const now = deps.clock.now();
   switch (task.action) {
@@ -166,6 +230,12 @@ export async function runSnapshotBuildTask(deps: SnapshotBuildDeps, task: Snapsh
     case 'build': {
       const plan = await loadBuildPlan(deps.db, task);
       const provider = deps.provider(plan.provider);
+      if (provider.capabilities.baseSnapshot) {
+        // Start from the provider's base layer when it is ready; otherwise from its template, and have one built.
+        const { version } = await deps.daemon();
+        plan.baseSnapshotId = await readyBaseSnapshot(deps.db, plan.provider, version);
+        if (!plan.baseSnapshotId) await ensureBaseSnapshot(deps, plan.provider, version);
+      }
       const result = await buildSnapshot({ provider, daemon: deps.daemon, endpoints: deps.endpoints, logger: deps.logger }, plan);
       deps.logger.info({ configurationId: task.configurationId, snapshotId: result.snapshotId }, 'configuration snapshot built');
       return result;

@@ -6,6 +6,7 @@ import { configuration, sandboxSession, sessionSubscription, wsConnection } from
 import type { Clock, SocketsPort } from '../../ports';
 import type { Logger } from '../../runtime/logger';
 import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
+import { ensureBaseSnapshot, readyBaseSnapshot } from '../repos/base-snapshots';
 import type { PublishEvents } from './events';
 import type { PauseReason } from './lifecycle';
 import { mintSandboxToken } from './sandbox-token';
@@ -78,16 +79,28 @@ function daemonEnv(deps: SandboxRuntimeDeps, session: SessionRow, sandboxId: str
   };
 }
 
-/** The snapshot a new sandbox starts from: the session's own, else its configuration's (if built for this daemon). */
-async function resolveSnapshot(deps: SandboxRuntimeDeps, session: SessionRow, daemonVersion: string): Promise<string | null> {
+/**
+ * The snapshot a new sandbox starts from: the session's own, else its configuration's (if built for this daemon), else
+ * the provider's base layer for this daemon. A provider with base layers that has none ready gets one built (for the
+ * next sandbox; this one starts from the provider's template).
+ */
+async function resolveSnapshot(deps: SandboxRuntimeDeps, session: SessionRow, provider: SandboxProvider, daemonVersion: string): Promise<string | null> {
   if (session.snapshotId) return session.snapshotId;
-  if (!session.configurationId) return null;
-  const [cfg] = await deps.db
-    .select({ snapshotId: configuration.snapshotId, key: configuration.snapshotVersionKey, status: configuration.status })
-    .from(configuration)
-    .where(eq(configuration.id, session.configurationId));
-  if (!cfg?.snapshotId || !['default', 'ready'].includes(cfg.status)) return null;
-  return cfg.key === null || cfg.key === daemonVersion ? cfg.snapshotId : null;
+  if (session.configurationId) {
+    const [cfg] = await deps.db
+      .select({ snapshotId: configuration.snapshotId, key: configuration.snapshotVersionKey, status: configuration.status })
+      .from(configuration)
+      .where(eq(configuration.id, session.configurationId));
+    if (cfg?.snapshotId && ['default', 'ready'].includes(cfg.status) && (cfg.key === null || cfg.key === daemonVersion)) return cfg.snapshotId;
+  }
+  if (!provider.capabilities.baseSnapshot) return null;
+  const base = await readyBaseSnapshot(deps.db, provider.kind, daemonVersion);
+  if (!base) {
+    await ensureBaseSnapshot(deps, provider.kind, daemonVersion).catch((err: unknown) => {
+      deps.logger.warn({ provider: provider.kind, err: err instanceof Error ? err.message : String(err) }, 'base snapshot build could not be requested');
+    });
+  }
+  return base;
 }
 
 /**
@@ -107,7 +120,7 @@ export async function startSession(deps: SandboxRuntimeDeps, sessionId: string):
   const provider = deps.providers(claimed.sandboxProvider as SandboxProviderKind);
   try {
     const daemon = await deps.daemon();
-    const fromSnapshot = await resolveSnapshot(deps, claimed, daemon.version);
+    const fromSnapshot = await resolveSnapshot(deps, claimed, provider, daemon.version);
     const options = {
       sessionId,
       sandboxId,

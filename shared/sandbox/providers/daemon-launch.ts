@@ -8,6 +8,8 @@ import { DAEMON_STOP_GRACE_MS } from './limits';
 /** Where the daemon lives inside a cloud sandbox, all under the sandbox user's home. */
 export interface SandboxPaths {
   home: string;
+  /** The daemon's own folder: its bundle, log, pid file and native helpers (node_modules). */
+  dir: string;
   /** PROLIFERATE_WORKSPACE: repos are checked out here. */
   workspace: string;
   bundle: string;
@@ -17,7 +19,7 @@ export interface SandboxPaths {
 
 export function sandboxPaths(home: string): SandboxPaths {
   const dir = `${home}/.proliferate`;
-  return { home, workspace: `${home}/workspace`, bundle: `${dir}/daemon.js`, log: `${dir}/daemon.log`, pidFile: `${dir}/daemon.pid` };
+  return { home, dir, workspace: `${home}/workspace`, bundle: `${dir}/daemon.js`, log: `${dir}/daemon.log`, pidFile: `${dir}/daemon.pid` };
 }
 
 /** Quotes one argument for a POSIX shell. */
@@ -59,5 +61,33 @@ export function daemonStartScript(paths: SandboxPaths): string {
     'if command -v setsid >/dev/null 2>&1; then launch=setsid; else launch=; fi',
     `$launch node ${q(paths.bundle)} >> ${q(paths.log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(paths.pidFile)}`,
+  ].join('\n');
+}
+
+/** The PTY library the daemon loads from its own folder when it is there (kept equal to package.json's by a test). */
+export const NODE_PTY_PACKAGE = '@lydell/node-pty@1.1.0';
+
+/** Exit code of the base setup script when the sandbox image has no Node.js: no retry can fix that. */
+export const BASE_SETUP_NO_NODE = 3;
+
+/**
+ * The script that prepares a provider's base layer: checks that the image has Node.js (the daemon is a Node program)
+ * and installs the PTY library (prebuilt binaries, no compiler needed) in the daemon's folder, so terminals get a real
+ * PTY instead of script(1). Running it again on a prepared sandbox changes nothing.
+ */
+export function baseSetupScript(daemonDir: string): string {
+  const q = shellQuote;
+  const probe = `node -e "require('@lydell/node-pty')"`;
+  return [
+    'set -e',
+    `command -v node >/dev/null 2>&1 || { echo 'This sandbox image has no Node.js; the daemon needs Node.js 22.' >&2; exit ${BASE_SETUP_NO_NODE}; }`,
+    `mkdir -p ${q(daemonDir)}`,
+    `cd ${q(daemonDir)}`,
+    `if ! ${probe} >/dev/null 2>&1; then`,
+    `  [ -f package.json ] || echo '{"private":true}' > package.json`,
+    `  npm install --no-audit --no-fund --no-save --loglevel=error ${q(NODE_PTY_PACKAGE)}`,
+    'fi',
+    probe,
+    'node --version',
   ].join('\n');
 }

@@ -73,7 +73,7 @@ export async function loadE2bSdk(): Promise<E2bSdk> {
  */
 export class E2bSandboxProvider implements SandboxProvider {
   readonly kind = 'e2b' as const;
-  readonly capabilities: SandboxCapabilities = { pause: true, memorySnapshot: true, maxLifetimeMs: MAX_CLOUD_SANDBOX_LIFETIME_MS };
+  readonly capabilities: SandboxCapabilities;
   private readonly paths: SandboxPaths;
   private sdkPromise: Promise<E2bSdk> | undefined;
 
@@ -81,6 +81,7 @@ export class E2bSandboxProvider implements SandboxProvider {
     if (!options.apiKey) throw new SandboxProviderError('e2b', 'failed', 'the e2b provider needs an API key (E2B_API_KEY)');
     if (!options.template) throw new SandboxProviderError('e2b', 'failed', 'the e2b provider needs a template (E2B_TEMPLATE)');
     this.paths = sandboxPaths(options.home ?? '/home/user');
+    this.capabilities = { pause: true, memorySnapshot: true, maxLifetimeMs: MAX_CLOUD_SANDBOX_LIFETIME_MS, baseSnapshot: { daemonDir: this.paths.dir } };
     if (options.sdk) this.sdkPromise = Promise.resolve(options.sdk);
   }
 

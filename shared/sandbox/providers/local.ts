@@ -65,7 +65,7 @@ interface LocalSandboxState {
  */
 export class LocalSandboxProvider implements SandboxProvider {
   readonly kind = 'local' as const;
-  readonly capabilities: SandboxCapabilities = { pause: true, memorySnapshot: false, maxLifetimeMs: null };
+  readonly capabilities: SandboxCapabilities = { pause: true, memorySnapshot: false, maxLifetimeMs: null, baseSnapshot: null };
   private readonly rootDir: string;
   private readonly nodePath: string;
 

@@ -92,8 +92,13 @@ const TUNNEL_LOOKUP_TIMEOUT_MS = 30_000;
  */
 export class ModalSandboxProvider implements SandboxProvider {
   readonly kind = 'modal' as const;
-  readonly capabilities: SandboxCapabilities = { pause: false, memorySnapshot: false, maxLifetimeMs: MAX_CLOUD_SANDBOX_LIFETIME_MS };
   private readonly paths: SandboxPaths = sandboxPaths(MODAL_HOME);
+  readonly capabilities: SandboxCapabilities = {
+    pause: false,
+    memorySnapshot: false,
+    maxLifetimeMs: MAX_CLOUD_SANDBOX_LIFETIME_MS,
+    baseSnapshot: { daemonDir: this.paths.dir },
+  };
   private readonly tunnelPorts: number[];
   private clientPromise: Promise<ModalClientLike> | undefined;
 

@@ -87,7 +87,7 @@ describe('LocalSandboxProvider', () => {
   });
 
   it('reports pause as supported (it stops the processes and keeps the folder) and no lifetime limit', () => {
-    expect(provider.capabilities).toEqual({ pause: true, memorySnapshot: false, maxLifetimeMs: null });
+    expect(provider.capabilities).toEqual({ pause: true, memorySnapshot: false, maxLifetimeMs: null, baseSnapshot: null });
   });
 
   it('keeps exec inside the sandbox: no working directory outside its folder, not even through a symlink', async () => {
