@@ -167,7 +167,8 @@ export const functions = {
       { method: 'GET', path: '/api/sandbox/bootstrap' },
       { method: 'POST', path: '/api/sandbox/tools/{tool}' },
     ],
-    access: ['db', 'queues', 'sockets', 'objects', 'sandboxes'],
+    // keys: the bootstrap opens the secrets the session's env files need.
+    access: ['db', 'queues', 'sockets', 'objects', 'sandboxes', 'keys'],
     timeoutSeconds: 120,
   },
   sessionWorker: {
@@ -205,6 +206,22 @@ export const functions = {
     ],
     // workflows: starts snapshot-build. ls-remote to detect a new repo's default branch takes up to 10 s.
     access: ['db', 'workflows'],
+  },
+  secrets: {
+    entry: 'functions/http/secrets.ts',
+    description: 'Organisation secrets (list, add, delete, check, .env import; values never returned) and env values given to a running session',
+    http: [
+      { method: 'GET', path: '/api/secrets' },
+      { method: 'POST', path: '/api/secrets' },
+      { method: 'DELETE', path: '/api/secrets/{secretId}' },
+      { method: 'POST', path: '/api/secrets/check' },
+      { method: 'POST', path: '/api/secrets/import' },
+      { method: 'POST', path: '/api/sessions/{sessionId}/env' },
+    ],
+    // keys: values are sealed and opened with the envelope key. sockets: submitted values go to the sandbox's daemon,
+    // whose answer this function waits for (up to 15 s).
+    access: ['db', 'keys', 'sockets'],
+    timeoutSeconds: 30,
   },
   snapshotBuild: {
     entry: 'functions/steps/snapshot-build.ts',

@@ -7,13 +7,15 @@ import { systemPromptFor } from '../../shared/sandbox/agent/prompts';
 
 /** The API the in-sandbox daemon calls with its sandbox token. */
 export const handler = httpApi('sandboxApi', [
-  bind(r.bootstrap, ({ c, sandbox }) =>
+  bind(r.bootstrap, ({ c, sandbox, logger }) =>
     sandboxBootstrap(
       c.db,
       {
         llm: { baseUrl: c.config.LLM_BASE_URL, apiKey: c.config.LLM_API_KEY, model: c.config.LLM_MODEL },
         gitPullCadenceSeconds: c.config.GIT_PULL_CADENCE_SECONDS,
         systemPromptFor,
+        keys: c.keys,
+        logger: logger.child({ sessionId: sandbox.sessionId }),
       },
       sandbox.sessionId,
       sandbox.sandboxId,

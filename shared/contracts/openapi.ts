@@ -6,6 +6,7 @@ import { orgRoutes } from './orgs';
 import { sandboxRoutes } from './sandbox-routes';
 import { previewRoutes, sessionRoutes } from './sessions';
 import { configurationRoutes, repoRoutes } from './repos';
+import { secretRoutes, sessionEnvRoutes } from './secrets';
 import { ErrorReply, type RouteContract } from './route';
 
 export const allRoutes: Record<string, Record<string, RouteContract>> = {
@@ -17,6 +18,8 @@ export const allRoutes: Record<string, Record<string, RouteContract>> = {
   previews: previewRoutes,
   repos: repoRoutes,
   configurations: configurationRoutes,
+  secrets: secretRoutes,
+  sessionEnv: sessionEnvRoutes,
   sandbox: sandboxRoutes,
 };
 

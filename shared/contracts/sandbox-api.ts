@@ -21,12 +21,16 @@ export const ServiceCommandSchema = z.object({
   workspacePath: z.string().max(500).optional(),
 });
 
+/** An environment variable name, as shells accept it. */
+export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const EnvKeyName = z.string().min(1).max(200).regex(ENV_KEY_PATTERN, 'an environment variable name (letters, digits and _, not starting with a digit)');
+
 export const EnvFileSpecSchema = z.object({
   path: relativePath,
   workspacePath: z.string().max(500).default('.'),
   format: z.literal('dotenv').default('dotenv'),
   mode: z.literal('secret').default('secret'),
-  keys: z.array(z.object({ key: z.string().min(1).max(200).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), required: z.boolean().default(true) })).min(1).max(50),
+  keys: z.array(z.object({ key: EnvKeyName, required: z.boolean().default(true) })).min(1).max(50),
 });
 
 /** What the daemon needs to prepare the sandbox and run the agent. */
@@ -70,10 +74,16 @@ export const platformTools = {
     keys: z
       .array(
         z.object({
-          key: z.string().min(1).max(200),
+          key: EnvKeyName,
           description: z.string().max(1000).optional(),
+          /** `secret`: the person may also save it for future sessions; `env`: for this session only. */
           type: z.enum(['env', 'secret']).default('secret'),
           required: z.boolean().default(true),
+          /** Where to find a value, or values to pick from (a test key, a local URL). */
+          suggestions: z
+            .array(z.object({ label: z.string().min(1).max(200), value: z.string().max(2000).optional(), instructions: z.string().max(2000).optional() }))
+            .max(10)
+            .optional(),
         }),
       )
       .min(1)

@@ -172,6 +172,16 @@ export const DaemonMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat'), agentBusy: z.boolean(), runningServices: z.array(z.string()).max(100) }),
   /** After `prepare_snapshot`: no prompt is running and none will be admitted until `resume_prompts`. */
   z.object({ type: z.literal('snapshot_ready'), requestId: id }),
+  /** After `env`: which env files were rewritten, which required keys still lack a value (names only, never values). */
+  z.object({
+    type: z.literal('env_applied'),
+    requestId: id,
+    written: z.array(z.string().max(1000)).max(100),
+    missing: z.array(z.string().max(200)).max(500),
+    /** A snapshot is being taken: the values are kept and written when it is done. */
+    deferred: z.boolean(),
+    error: z.string().max(2000).optional(),
+  }),
 ]);
 export type DaemonMessage = z.infer<typeof DaemonMessage>;
 
@@ -188,6 +198,11 @@ export const DaemonCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal_close'), terminalId: id }),
   z.object({ type: z.literal('prepare_snapshot'), requestId: id, waitMs: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('resume_prompts') }),
+  /**
+   * Env values a person gave the running session: the daemon rewrites its env files and the agent's env JSON file
+   * with them and answers `env_applied`. Travels only on the sandbox's own token-authenticated connection.
+   */
+  z.object({ type: z.literal('env'), requestId: id, values: z.record(z.string().max(200), z.string().max(32 * 1024)) }),
   z.object({ type: z.literal('services'), commands: z.array(z.object({ name: z.string(), command: z.string(), cwd: z.string().optional() })) }),
 ]);
 export type DaemonCommand = z.infer<typeof DaemonCommand>;

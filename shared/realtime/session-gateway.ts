@@ -11,6 +11,7 @@ import { appendEvents, compactMessage, readEvents, type AppendItem, type Publish
 import { markRunning, sendToDaemon } from '../domain/sessions/runtime';
 import { findSession, sendPrompt } from '../domain/sessions/sessions';
 import { enqueue } from '../domain/outbox/outbox';
+import { recordEnvApplied } from '../domain/secrets/session-env';
 import { GoneConnectionError } from '../ports';
 import type { Container } from '../runtime/container';
 import { forgetConnection } from './connections';
@@ -126,6 +127,9 @@ export async function onDaemonMessage(c: Container, conn: Connection, msg: Daemo
       return;
     case 'snapshot_ready':
       await c.db.update(sandboxSession).set({ snapshotReadyRequestId: msg.requestId }).where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, sandboxId)));
+      return;
+    case 'env_applied':
+      await recordEnvApplied(c.db, sessionId, sandboxId, msg);
       return;
   }
 }

@@ -22,6 +22,7 @@ beforeAll(async () => {
   a.sessionId = (await alice.post('/api/sessions', { sandboxMode: 'deferred', title: 'A session' })).body.id;
   a.repoId = (await alice.post('/api/repos', { url: 'https://github.com/acme/tenancy', defaultBranch: 'main', createConfiguration: false })).body.repo.id;
   a.configurationId = (await alice.post('/api/configurations', { repos: [{ repoId: a.repoId }] })).body.id;
+  a.secretId = (await alice.post('/api/secrets', { key: 'TENANT_KEY', value: 'tenant-a-secret' })).body.id;
   for (const [k, v] of Object.entries(a)) if (!v) throw new Error(`setup failed: ${k}`);
 });
 afterAll(async () => rt?.stop());
@@ -58,6 +59,8 @@ const crossTenant: Record<string, (c: Client) => ReturnType<Client['request']>> 
   'GET /api/configurations/{configurationId}/service-commands': (c) => c.get(`/api/configurations/${a.configurationId}/service-commands`),
   'GET /api/configurations/{configurationId}/status': (c) => c.get(`/api/configurations/${a.configurationId}/status`),
   'POST /api/configurations/{configurationId}/build': (c) => c.post(`/api/configurations/${a.configurationId}/build`),
+  'DELETE /api/secrets/{secretId}': (c) => c.delete(`/api/secrets/${a.secretId}`),
+  'POST /api/sessions/{sessionId}/env': (c) => c.post(`/api/sessions/${a.sessionId}/env`, { secrets: [{ key: 'HIJACK', value: 'x' }] }),
 };
 /** Routes with ids that are deliberately not tenant-scoped, and why. */
 const byDesign: Record<string, string> = {
@@ -90,10 +93,11 @@ describe('tenant isolation', () => {
     const invitations = (await alice.get('/api/org/invitations')).body.invitations;
     expect(invitations.find((i: any) => i.id === a.invitationId)).toMatchObject({ status: 'pending' });
     expect((await alice.get('/api/api-keys')).body.apiKeys.map((k: any) => k.id)).toContain(a.keyId);
+    expect((await alice.get('/api/secrets')).body.secrets.map((s: any) => s.id)).toContain(a.secretId);
   });
 
   it('shows org B none of org A in its lists', async () => {
-    const lists = await Promise.all(['/api/org/members', '/api/org/invitations', '/api/api-keys', '/api/orgs', '/api/sessions'].map((p) => bob.get(p)));
+    const lists = await Promise.all(['/api/org/members', '/api/org/invitations', '/api/api-keys', '/api/orgs', '/api/sessions', '/api/secrets'].map((p) => bob.get(p)));
     const text = JSON.stringify(lists.map((l) => l.body));
     for (const id of Object.values(a)) expect(text).not.toContain(id);
     expect(text).not.toContain('alice@a.example');

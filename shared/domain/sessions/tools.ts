@@ -57,8 +57,17 @@ const handlers: { [T in PlatformTool]: Handler<T> } = {
     return { success: true, result: `Saved ${args.files.length} env file spec(s).`, data: { configurationId: target.configurationId, fileCount: args.files.length } };
   },
   async request_env_variables(_deps, _ctx, args) {
-    // The dashboard shows a form for these keys from the tool_start event; values land in the sandbox's env file.
-    return { success: true, result: `Asked the user for ${args.keys.map((k) => k.key).join(', ')}. Wait for them before using those variables.` };
+    // The dashboard shows a form for these keys from the tool_start event; the values reach the daemon, which writes
+    // them into the env files and the JSON file named by $PROLIFERATE_ENV_FILE (the daemon adds its path below).
+    const keys = args.keys.map((k) => k.key);
+    return {
+      success: true,
+      result:
+        `Asked the user for ${keys.join(', ')} with a form in the session. Stop here and wait for them: they are not available yet. ` +
+        `Once submitted, the values are in the session's env files and in the JSON file named by $PROLIFERATE_ENV_FILE (an object of KEY: value). ` +
+        `Read one value where you need it, e.g. "$(jq -r '.${keys[0]}' "$PROLIFERATE_ENV_FILE")"; never print, cat or echo the file or a value, and never write a value into a tracked file.`,
+      data: { keys },
+    };
   },
   async 'automation.complete'(deps, ctx, args) {
     const [s] = await deps.db.select({ outcome: sandboxSession.outcome, summary: sandboxSession.summary }).from(sandboxSession).where(eq(sandboxSession.id, ctx.sessionId));
