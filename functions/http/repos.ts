@@ -24,7 +24,7 @@ export const handler = httpApi('repos', [
     return new HttpReply(out.created ? 201 : 200, r.create.response.parse(out));
   }),
   bind(r.get, ({ c, org, params }) => repos.getRepo(c.db, org, params.repoId)),
-  bind(r.update, ({ c, org, params, body }) => repos.updateRepo(c.db, c.clock, org, params.repoId, body)),
+  bind(r.update, ({ c, org, params, body }) => repos.updateRepo(deps(c), org, params.repoId, body)),
   bind(r.remove, async ({ c, org, params }) => {
     await repos.deleteRepo(c.db, org, params.repoId);
     return { ok: true as const };

@@ -234,9 +234,30 @@ describe('updating and deleting repos', () => {
     const caller = await orgCaller('Update Co');
     const { deps: d } = deps();
     const { repo } = await add(d, caller, { url: 'https://github.com/u/app', createConfiguration: false });
-    const updated = await repos.updateRepo(h.db, d.clock, caller, repo.id, { name: 'App', defaultBranch: 'next' });
+    const updated = await repos.updateRepo(d, caller, repo.id, { name: 'App', defaultBranch: 'next' });
     expect(updated).toMatchObject({ id: repo.id, name: 'App', defaultBranch: 'next' });
     expect(await repos.getRepo(h.db, caller, repo.id)).toEqual(updated);
+  });
+
+  it('rebuilds the snapshots of the configurations using a repo when its branch changes, and only then', async () => {
+    const caller = await orgCaller('Branch Co');
+    const { deps: d, started } = deps();
+    const { repo, configuration: own } = await add(d, caller, { url: 'https://github.com/u/branchy' });
+    const other = await add(d, caller, { url: 'https://github.com/u/unrelated' });
+    const both = await configurations.createConfiguration(d, caller, { repos: [{ repoId: repo.id }, { repoId: other.repo.id }] });
+    // The builds of the creations ended (failed or not): none is running.
+    await h.db.update(configuration).set({ status: 'default' }).where(eq(configuration.organizationId, caller.organizationId));
+    started.length = 0;
+
+    await repos.updateRepo(d, caller, repo.id, { name: 'Branchy' });
+    await repos.updateRepo(d, caller, repo.id, { defaultBranch: 'main' });
+    expect(started).toEqual([]);
+
+    (d.clock as ManualClock).advance(1000);
+    await repos.updateRepo(d, caller, repo.id, { defaultBranch: 'release' });
+    expect(started.map((s) => (s.input as { configurationId: string }).configurationId).sort()).toEqual([own!.id, both.id].sort());
+    expect((await configurations.getConfiguration(h.db, caller, own!.id)).status).toBe('building');
+    expect((await configurations.getConfiguration(h.db, caller, other.configuration!.id)).status).toBe('default');
   });
 
   it('deletes hard; configurations keep their other repos (the link rows cascade)', async () => {
@@ -266,7 +287,7 @@ describe('tenant isolation of repos', () => {
     const { repo } = await add(d, a, { url: 'https://github.com/t/secret' });
 
     expect(await outcome(repos.getRepo(h.db, b, repo.id))).toBe('not_found:not_found');
-    expect(await outcome(repos.updateRepo(h.db, d.clock, b, repo.id, { name: 'mine' }))).toBe('not_found:not_found');
+    expect(await outcome(repos.updateRepo(d, b, repo.id, { name: 'mine' }))).toBe('not_found:not_found');
     expect(await outcome(repos.deleteRepo(h.db, b, repo.id))).toBe('not_found:not_found');
     expect(await fieldsOf(repos.getRepo(h.db, b, repo.id))).toEqual(['params.repoId']);
     expect((await repos.listRepos(h.db, b, { limit: 50, offset: 0 })).repos).toEqual([]);

@@ -404,6 +404,26 @@ export async function requestBuild(deps: ConfigurationDeps, caller: OrgCaller, i
 }
 
 /**
+ * Rebuilds the configurations that use a repo whose branch changed: each is marked `building` and gets a build of its
+ * own in the caller's transaction, even if one is running (that one clones the old branch; this one ends later).
+ */
+export async function rebuildConfigurationsOfRepo(tx: DbOrTx, repoId: string, organizationId: string, now: Date): Promise<string[]> {
+  const rows = await tx
+    .update(configuration)
+    .set({ status: 'building', error: null, updatedAt: now })
+    .where(
+      and(
+        eq(configuration.organizationId, organizationId),
+        inArray(configuration.id, tx.select({ id: configurationRepo.configurationId }).from(configurationRepo).where(eq(configurationRepo.repoId, repoId))),
+      ),
+    )
+    .returning();
+  const names: string[] = [];
+  for (const row of rows) names.push(await enqueueBuild(tx, row, now));
+  return names;
+}
+
+/**
  * Queues the workflow start in the transaction that marked the configuration `building` (the outbox publishes it), so
  * a build is never marked without being started, nor started without being marked.
  */

@@ -2,12 +2,11 @@ import path from 'node:path';
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import { BranchName, type ConfigurationView, type RepoView } from '../../contracts/repos';
 import type { Db } from '../../db/client';
-import type { Clock } from '../../ports';
 import { repo } from '../../db/schema';
 import type { OrgCaller } from '../caller';
 import { validationFailed } from '../errors';
 import { containsPattern, missing, newRepoId, nextOffset, type Page } from './common';
-import { createConfiguration, type ConfigurationDeps } from './configurations';
+import { createConfiguration, rebuildConfigurationsOfRepo, type ConfigurationDeps } from './configurations';
 import { parseGitUrl, type GitProbe } from './git';
 
 export type RepoRow = typeof repo.$inferSelect;
@@ -145,17 +144,24 @@ export async function createRepo(
 }
 
 /** Renames a repo or changes the branch sandboxes clone (existing snapshots keep what they cloned until rebuilt). */
-export async function updateRepo(db: Db, clock: Clock, caller: OrgCaller, id: string, input: { name?: string; defaultBranch?: string }): Promise<RepoView> {
-  await findRepo(db, caller.organizationId, id);
-  const changes: Partial<typeof repo.$inferInsert> = { updatedAt: clock.now() };
-  if (input.name !== undefined) changes.name = input.name;
-  if (input.defaultBranch !== undefined) changes.defaultBranch = input.defaultBranch;
-  const [row] = await db
-    .update(repo)
-    .set(changes)
-    .where(and(eq(repo.id, id), eq(repo.organizationId, caller.organizationId)))
-    .returning();
-  if (!row) throw missing('Repo', 'params.repoId');
+/** Renames a repo or changes its default branch; a new branch rebuilds the snapshots of the configurations using it. */
+export async function updateRepo(deps: Pick<ConfigurationDeps, 'db' | 'clock' | 'outboxWritten'>, caller: OrgCaller, id: string, input: { name?: string; defaultBranch?: string }): Promise<RepoView> {
+  const now = deps.clock.now();
+  const { row, rebuilt } = await deps.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ branch: repo.defaultBranch })
+      .from(repo)
+      .where(and(eq(repo.id, id), eq(repo.organizationId, caller.organizationId)))
+      .for('update');
+    if (!before) throw missing('Repo', 'params.repoId');
+    const changes: Partial<typeof repo.$inferInsert> = { updatedAt: now };
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.defaultBranch !== undefined) changes.defaultBranch = input.defaultBranch;
+    const [updated] = await tx.update(repo).set(changes).where(eq(repo.id, id)).returning();
+    const branchChanged = input.defaultBranch !== undefined && input.defaultBranch !== before.branch;
+    return { row: updated, rebuilt: branchChanged ? await rebuildConfigurationsOfRepo(tx, id, caller.organizationId, now) : [] };
+  });
+  if (rebuilt.length) await deps.outboxWritten?.();
   return toView(row);
 }
 
