@@ -9,6 +9,7 @@ import { HistoryError, HistoryStore, historyBoundsFromEnv, type ConversationEntr
 import { LlmClient, type LlmConfig } from './llm-client';
 import { connectMcpServers } from './mcp-tools';
 import { systemPromptFor } from './prompts';
+import { CHARS_PER_TOKEN } from './context';
 import { AgentSession } from './session';
 import { builtInTools } from './tools';
 
@@ -23,6 +24,8 @@ import { builtInTools } from './tools';
 const log = createLogger('agent');
 const sessions = new Map<string, AgentSession>();
 const maxSteps = Number(process.env.AGENT_MAX_STEPS) > 0 ? Number(process.env.AGENT_MAX_STEPS) : 100;
+/** The model's context window in tokens (AGENT_CONTEXT_TOKENS); longer conversations are fitted into it per call. */
+const contextChars = Number.isInteger(Number(process.env.AGENT_CONTEXT_TOKENS)) && Number(process.env.AGENT_CONTEXT_TOKENS) > 0 ? Number(process.env.AGENT_CONTEXT_TOKENS) * CHARS_PER_TOKEN : undefined;
 const stateDir = process.env[AGENT_STATE_DIR_ENV];
 const history = stateDir && path.isAbsolute(stateDir) ? new HistoryStore(path.join(stateDir, 'sessions'), historyBoundsFromEnv()) : null;
 
@@ -69,6 +72,7 @@ async function openSession(
     tools: [...builtInTools(), ...mcp.tools],
     mcp,
     maxSteps,
+    contextChars,
     restored: restored?.entries,
     onTurnEnd: save,
   });

@@ -1,9 +1,13 @@
 import type { SessionUpdate, StopReason, ToolCallContent } from '@agentclientprotocol/sdk';
 import { OUTPUT_DELTA_META } from './acp-meta';
+import { CHARS_PER_TOKEN, fitContext } from './context';
 import type { ConversationEntry } from './history';
 import type { ChatMessage, LlmClient, ToolCallRequest } from './llm-client';
 import type { McpTools } from './mcp-tools';
 import type { RunnableTool, ToolResult } from './tools';
+
+/** What a model call carries unless configured: about 100k tokens, within what current coding models accept. */
+const DEFAULT_CONTEXT_CHARS = 100_000 * CHARS_PER_TOKEN;
 
 /** Streamed command output is gathered this long into one `tool_call_update`. */
 const OUTPUT_FRAME_MS = 50;
@@ -15,6 +19,8 @@ export interface SessionOptions {
   tools: RunnableTool[];
   mcp: McpTools;
   maxSteps: number;
+  /** What a model call may carry, in characters (see fitContext); the saved conversation is always whole. */
+  contextChars?: number;
   /** The conversation so far, when the session continues a saved one (`session/load`). */
   restored?: ConversationEntry[];
   /** Called after every turn (whatever its end) with the whole conversation, to save it. Must not throw. */
@@ -118,7 +124,7 @@ export class AgentSession {
         let completion;
         try {
           completion = await llm.complete(
-            [{ role: 'system', content: this.options.systemPrompt }, ...this.messages],
+            [{ role: 'system', content: this.options.systemPrompt }, ...fitContext(this.messages, (this.options.contextChars ?? DEFAULT_CONTEXT_CHARS) - this.options.systemPrompt.length)],
             definitions,
             {
               onText: (t) => {

@@ -10,7 +10,7 @@ import { ApiClient } from './api-client';
 import { agentBundlePath, daemonVersion } from './bundle-info';
 import type { DaemonConfig } from './config';
 import { DaemonConnection } from './connection';
-import { scrubEnvFiles, writeEnvFiles } from './env-files';
+import { removeEnvJson, scrubEnvFiles, writeEnvFiles, writeEnvJson } from './env-files';
 import { GitService } from './git';
 import { fitEvent } from './event-size';
 import { errorMessage, type Logger } from './log';
@@ -40,6 +40,17 @@ interface RunningTurn {
 /** How long a cancelled turn may take to stop before the agent process is killed. */
 const CANCEL_GRACE_MS = 10_000;
 
+/** The env JSON file inside the daemon's home (the agent finds it through $PROLIFERATE_ENV_FILE). */
+export const ENV_JSON_FILE = path.join('secrets', 'env.json');
+
+interface EnvOutcome {
+  /** Written env files, relative to the workspace. */
+  written: string[];
+  /** Required keys without a value (nothing was written). */
+  missing: string[];
+  error?: string;
+}
+
 /**
  * The program inside every sandbox. It connects out to the server, prepares the workspace from the bootstrap
  * (repos, env files, services), runs the agent over ACP with the platform tools as an MCP server, and relays:
@@ -67,6 +78,12 @@ export class Daemon {
   private heartbeat?: NodeJS.Timeout;
   private gitChain: Promise<void> = Promise.resolve();
   private envFiles: string[] = [];
+  /** Values a person gave this session while it runs (they win over the bootstrap's); kept in memory only. */
+  private readonly envOverrides: Record<string, string> = {};
+  private readonly envJson: string;
+  /** The workspace is prepared: env values can be written (before, they wait for it). */
+  private envReady = false;
+  /** A snapshot is being taken: secret files are removed until `resume_prompts` writes them again. */
   private envScrubbed = false;
   private stopping = false;
   private readonly abort = new AbortController();
@@ -76,6 +93,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.version = daemonVersion(config.versionOverride);
+    this.envJson = path.join(config.home, ENV_JSON_FILE);
     this.store = new StateStore(config.home);
     this.outbox = new Outbox(this.store, () => this.connection.flushSoon());
     this.api = new ApiClient(config.apiUrl, config.sandboxToken, log.child({ part: 'api' }));
@@ -120,6 +138,8 @@ export class Daemon {
     if (this.current) clearTimeout(this.current.killTimer);
     this.terminals.closeAll();
     await Promise.allSettled([this.agent?.stop(), this.services?.stopAll()]);
+    // Whatever stops this process (a pause, a terminate) leaves no secret file behind; the next start writes them again.
+    this.scrubEnv();
     await this.tools?.close().catch(() => {});
     await this.connection.drain(3000);
     await this.connection.close();
@@ -138,12 +158,18 @@ export class Daemon {
     }
     this.store.saveMetadata({ sessionId: b.sessionId, createdAt: this.store.loadMetadata().createdAt ?? new Date().toISOString() });
 
-    this.applyEnvFiles();
+    this.envReady = true;
+    const env = this.writeEnv();
+    if (env.missing.length) {
+      this.emit({ type: 'error', message: `Env files were not written: no value for ${env.missing.join(', ')}. Add them as secrets, or give them to the session when the agent asks.`, code: 'env_missing' });
+    } else if (env.error) {
+      this.emit({ type: 'error', message: `Env files were not written: ${env.error}`, code: 'env_failed' });
+    }
 
     this.services = new ServiceManager({ workspace, home, log: this.log.child({ part: 'services' }), defaultWorkspacePath: this.defaultWorkspacePath() });
     for (const cmd of b.serviceCommands) await this.startService(cmd);
 
-    this.tools = await startPlatformTools({ workspace, api: this.api, log: this.log.child({ part: 'mcp' }) });
+    this.tools = await startPlatformTools({ workspace, api: this.api, log: this.log.child({ part: 'mcp' }), envFile: this.envJson });
     const builtIn = b.agentCommand === null || b.agentCommand.trim() === '';
     // Which agent a remembered ACP session belongs to (a command is kept as its hash: it may carry settings).
     const agentKey = builtIn ? 'built-in' : `command:${createHash('sha256').update(b.agentCommand!.trim()).digest('hex').slice(0, 16)}`;
@@ -152,7 +178,13 @@ export class Daemon {
       argv: builtIn ? [process.execPath, agentBundlePath(home, this.config.agentBundle)] : shellWords(b.agentCommand!),
       cwd: workspace,
       // The agent's own state (the built-in agent's saved conversations) lives in the home, which pause keeps.
-      env: { ...llmEnv, PROLIFERATE_WORKSPACE: workspace, PROLIFERATE_SESSION_ID: this.config.sessionId, [AGENT_STATE_DIR_ENV]: path.join(home, 'agent') },
+      env: {
+        ...llmEnv,
+        PROLIFERATE_WORKSPACE: workspace,
+        PROLIFERATE_SESSION_ID: this.config.sessionId,
+        PROLIFERATE_ENV_FILE: this.envJson,
+        [AGENT_STATE_DIR_ENV]: path.join(home, 'agent'),
+      },
       mcpServers: [this.tools.mcpServer],
       systemPrompt: b.systemPrompt.trim() || systemPromptFor(b.mode),
       mode: b.mode,
@@ -196,6 +228,8 @@ export class Daemon {
         return;
       case 'resume_prompts':
         return this.resumePrompts();
+      case 'env':
+        return this.onEnv(cmd.requestId, cmd.values);
       case 'services':
         void (async () => {
           for (const c of cmd.commands) await this.startService(c);
@@ -302,11 +336,9 @@ export class Daemon {
       }
     }
     if (!this.blocked) return; // resumed meanwhile
-    // Secrets stay out of the snapshot; resume_prompts writes the files again.
-    if (this.envFiles.length) {
-      scrubEnvFiles(this.envFiles);
-      this.envScrubbed = true;
-    }
+    // Secrets stay out of the snapshot (env files and the env JSON file); resume_prompts writes them again.
+    this.scrubEnv();
+    this.envScrubbed = true;
     this.connection.send({ type: 'snapshot_ready', requestId });
   }
 
@@ -314,7 +346,8 @@ export class Daemon {
     this.blocked = false;
     if (this.envScrubbed) {
       this.envScrubbed = false;
-      this.applyEnvFiles();
+      const env = this.writeEnv();
+      if (env.error) this.emit({ type: 'error', message: `Env files were not written again after the snapshot: ${env.error}`, code: 'env_failed' });
     }
     const held = this.held.splice(0);
     for (const p of held) this.admit(p);
@@ -347,18 +380,45 @@ export class Daemon {
     }
   }
 
-  private applyEnvFiles(): void {
+  /**
+   * Values given while the session runs: kept in memory, written into the env files (with the bootstrap's values) and
+   * the env JSON file, and confirmed by name. During a snapshot they are only kept, and written once it is done.
+   */
+  private onEnv(requestId: string, values: Record<string, string>): void {
+    Object.assign(this.envOverrides, values);
+    this.log.info('env values received', { keys: Object.keys(values) });
+    if (this.envScrubbed || !this.envReady) {
+      this.connection.send({ type: 'env_applied', requestId, written: [], missing: [], deferred: true });
+      return;
+    }
+    const env = this.writeEnv();
+    this.connection.send({ type: 'env_applied', requestId, written: env.written.slice(0, 100), missing: env.missing.slice(0, 500), deferred: false, ...(env.error ? { error: env.error.slice(0, 2000) } : {}) });
+  }
+
+  /** Writes the env files from the bootstrap's values and those given since, and the env JSON file of the latter. */
+  private writeEnv(): EnvOutcome {
     const b = this.bootstrap;
-    if (!b?.envFiles.length) return;
+    const outcome: EnvOutcome = { written: [], missing: [] };
     try {
-      const result = writeEnvFiles(this.config.workspace, b.envFiles, b.envValues);
-      this.envFiles = result.written;
-      if (result.missing.length) {
-        const keys = [...new Set(result.missing.map((m) => m.key))].join(', ');
-        this.emit({ type: 'error', message: `Env files were not written: no value for ${keys}. Add them in the session's environment settings.`, code: 'env_missing' });
+      if (Object.keys(this.envOverrides).length) writeEnvJson(this.envJson, this.envOverrides);
+      if (b?.envFiles.length) {
+        const result = writeEnvFiles(this.config.workspace, b.envFiles, { ...b.envValues, ...this.envOverrides });
+        if (result.written.length) this.envFiles = [...new Set([...this.envFiles, ...result.written])];
+        outcome.written = result.written.map((f) => path.relative(this.config.workspace, f));
+        outcome.missing = [...new Set(result.missing.map((m) => m.key))];
       }
     } catch (err) {
-      this.emit({ type: 'error', message: `Env files were not written: ${errorMessage(err)}`, code: 'env_failed' });
+      outcome.error = errorMessage(err);
+    }
+    return outcome;
+  }
+
+  private scrubEnv(): void {
+    try {
+      scrubEnvFiles(this.envFiles);
+      removeEnvJson(this.envJson);
+    } catch (err) {
+      this.log.warn('env files could not be removed', { error: errorMessage(err) });
     }
   }
 

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SandboxBootstrap } from '../../contracts/sandbox-api';
+import { dotenvLine } from '../../domain/secrets/dotenv';
 import { resolveInside } from './workspace-path';
 
 type EnvFileSpec = SandboxBootstrap['envFiles'][number];
@@ -27,7 +28,7 @@ export function writeEnvFiles(workspace: string, specs: EnvFileSpec[], values: R
     const file = resolveInside(base, spec.path);
     const lines = spec.keys.flatMap((k) => {
       const v = lookup(k.key);
-      return v === undefined ? [] : [`${k.key}=${dotenvQuote(v)}`];
+      return v === undefined ? [] : [dotenvLine(k.key, v)];
     });
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
@@ -42,9 +43,20 @@ export function scrubEnvFiles(files: string[]): void {
   for (const f of files) rmSync(f, { force: true });
 }
 
-function dotenvQuote(value: string): string {
-  if (/^[\w.,:/@+-]*$/.test(value)) return value;
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+/**
+ * The values a person gave the running session, as one JSON object the agent reads a key of (`jq -r .KEY`). Written
+ * atomically, readable by this user only, in a folder only this user can enter.
+ */
+export function writeEnvJson(file: string, values: Record<string, string>): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  chmodSync(path.dirname(file), 0o700);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+export function removeEnvJson(file: string): void {
+  rmSync(file, { force: true });
 }
 
 /** Adds the file (relative to its repo) to the nearest repo's `.git/info/exclude`, once. */

@@ -47,7 +47,7 @@ export interface PlatformToolsServer {
  * id made once per call and reused on every retry. The reply's text goes back to the agent; failures come back as
  * tool output (`isError`), never as protocol errors.
  */
-export async function startPlatformTools(options: { workspace: string; api: ApiClient; log: Logger }): Promise<PlatformToolsServer> {
+export async function startPlatformTools(options: { workspace: string; api: ApiClient; log: Logger; envFile?: string }): Promise<PlatformToolsServer> {
   const secret = randomBytes(24).toString('base64url');
   const inFlight = new Map<string, number>();
 
@@ -57,7 +57,10 @@ export async function startPlatformTools(options: { workspace: string; api: ApiC
     try {
       options.log.info('platform tool call', { tool, toolCallId });
       const reply = await options.api.callTool(tool, toolCallId, args);
-      return { content: [{ type: 'text', text: reply.result || (reply.success ? 'Done.' : 'Failed.') }], isError: !reply.success };
+      let text = reply.result || (reply.success ? 'Done.' : 'Failed.');
+      // The server cannot know where this sandbox keeps the env JSON file; the daemon says it.
+      if (tool === 'request_env_variables' && reply.success && options.envFile) text += `\nPROLIFERATE_ENV_FILE=${options.envFile}`;
+      return { content: [{ type: 'text', text }], isError: !reply.success };
     } finally {
       inFlight.set(tool, (inFlight.get(tool) ?? 1) - 1);
     }
