@@ -23,6 +23,11 @@ export const executionArn = (stateMachine: string, name: string) =>
 
 export const queueArn = (queue: string) => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${queue}`;
 
+/** The queue an SQS ARN names, or undefined when `target` is not a queue ARN (e.g. a function's name). */
+export function queueNameOf(target: string): string | undefined {
+  return /^arn:aws[a-z-]*:sqs:[^:]*:\d{12}:([^:]+)$/.exec(target)?.[1];
+}
+
 export const ruleArn = (name: string) => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${name}`;
 
 export const scheduleArn = (group: string, name: string) =>

@@ -3,9 +3,9 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { and, asc, eq, lte, min, notInArray } from 'drizzle-orm';
 import type { Db } from '../../shared/db/client';
 import { schedule } from '../../shared/db/schema';
-import { systemClock, type Clock } from '../../shared/ports';
+import { atExpression, SCHEDULE_NAME, systemClock, type Clock, type ScheduledMessage, type SchedulerPort } from '../../shared/ports';
 import { assertTimezone, nextFireTime, parseScheduleExpression, type ScheduleExpression } from './cron';
-import { LOCAL_ACCOUNT, LOCAL_REGION, ruleArn, scheduleArn } from './local-arn';
+import { LOCAL_ACCOUNT, LOCAL_REGION, queueArn, queueNameOf, ruleArn, scheduleArn } from './local-arn';
 import type { LocalLogger } from './logger';
 
 export type ScheduleRow = typeof schedule.$inferSelect;
@@ -16,9 +16,9 @@ export interface ScheduleDefinition {
   expression: string;
   /** IANA time zone the cron fields and at() times are read in (default UTC). */
   timezone?: string;
-  /** The function invoked. */
+  /** The function invoked, or the ARN of the queue the payload is sent to (as its message body). */
   target: string;
-  /** The event's `detail`. */
+  /** The event's `detail`, or the message body sent to a queue target. */
   payload?: Record<string, unknown>;
   group?: string;
   enabled?: boolean;
@@ -29,6 +29,10 @@ export interface LocalSchedulerOptions {
   clock?: Clock;
   logger: LocalLogger;
   invoke: (target: string, event: ScheduledEvent<Record<string, unknown>>) => Promise<unknown>;
+  /** Sends a queue target's message (the runtime's LocalQueue). */
+  send?: (queue: string, body: Record<string, unknown>) => Promise<unknown>;
+  /** The queues one-off schedules (`at`) may deliver to: the manifest's `scheduled` queues, as the delivery role allows on AWS. */
+  scheduledQueues?: string[];
   /** The longest the scheduler sleeps before looking at the table again (default 60 s). */
   maxSleepMs?: number;
 }
@@ -36,12 +40,19 @@ export interface LocalSchedulerOptions {
 /** The group of the manifest's schedules: EventBridge rules on AWS, so their events come from `aws.events`. */
 export const MANIFEST_GROUP = 'manifest';
 
+/** The group of the one-off schedules functions make at run time (SchedulerPort); `cancel` reaches no other. */
+export const RUNTIME_GROUP = 'runtime';
+
 /**
  * EventBridge Scheduler (and rules) on one machine, over the schedule table: fires each schedule's target with a
- * Scheduled Event at the times its expression names, in its time zone. Like EventBridge it does not catch up on
- * cron/rate runs missed while the process was down; a one-off at() that was missed fires once at start.
+ * Scheduled Event at the times its expression names, in its time zone, or sends its message to a queue target. Like
+ * EventBridge it does not catch up on cron/rate runs missed while the process was down; a one-off at() that was
+ * missed fires once at start. It is also the SchedulerPort of the embedded runtime: `at` and `cancel` keep one-off
+ * queue deliveries in the runtime group, so they outlive a restart.
  */
-export class LocalScheduler {
+export class LocalScheduler implements SchedulerPort {
+  /** Schedules fire when they fall due (to the millisecond); at() names whole seconds. */
+  readonly precisionMs = 1_000;
   private readonly clock: Clock;
   private readonly maxSleepMs: number;
   private readonly inflight = new Set<Promise<void>>();
@@ -71,6 +82,30 @@ export class LocalScheduler {
   /** Creates or replaces one schedule; its next run is recomputed when its expression, zone or enablement changes. */
   async upsert(definition: ScheduleDefinition): Promise<void> {
     await this.write(definition);
+    await this.arm();
+  }
+
+  /** SchedulerPort: creates or replaces the one-off delivery `name` (a replaced one that had fired fires again). */
+  async at(name: string, when: Date, message: ScheduledMessage): Promise<void> {
+    if (!SCHEDULE_NAME.test(name)) throw new RangeError(`schedule name '${name}' is not 1–64 letters, digits, '-', '_' or '.'`);
+    if (!this.options.scheduledQueues?.includes(message.queue)) {
+      throw new Error(`queue '${message.queue}' does not take scheduled messages (mark it \`scheduled\` in infra/manifest.ts)`);
+    }
+    const body = message.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('a scheduled message body is a JSON object');
+    // One table holds every group; on AWS names are per group, so a run-time name never reaches the deployment's schedules.
+    const existing = await this.get(name);
+    if (existing && existing.groupName !== RUNTIME_GROUP) throw new Error(`schedule ${name} belongs to group ${existing.groupName}, not ${RUNTIME_GROUP}`);
+    await this.write(
+      { name, expression: atExpression(when), timezone: 'UTC', target: queueArn(message.queue), payload: body as Record<string, unknown>, group: RUNTIME_GROUP },
+      { replace: true },
+    );
+    await this.arm();
+  }
+
+  /** SchedulerPort: removes the one-off `name` if it is still there. */
+  async cancel(name: string): Promise<void> {
+    await this.options.db.delete(schedule).where(and(eq(schedule.name, name), eq(schedule.groupName, RUNTIME_GROUP)));
     await this.arm();
   }
 
@@ -118,13 +153,14 @@ export class LocalScheduler {
     clearTimeout(timer);
   }
 
-  private async write(definition: ScheduleDefinition): Promise<void> {
+  /** With `replace`, the row is written afresh, as if new (an at() that had fired is armed again). */
+  private async write(definition: ScheduleDefinition, options: { replace?: boolean } = {}): Promise<void> {
     const expression = parseScheduleExpression(definition.expression);
     const timezone = definition.timezone ?? 'UTC';
     assertTimezone(timezone);
     const now = this.clock.now();
     const enabled = definition.enabled ?? true;
-    const existing = await this.get(definition.name);
+    const existing = options.replace ? undefined : await this.get(definition.name);
     const same = existing && existing.expression === definition.expression && existing.timezone === timezone;
     // A one-off that already fired stays done when upserted again unchanged.
     const spent = same && expression.kind === 'at' && existing.lastRunAt !== null;
@@ -138,6 +174,7 @@ export class LocalScheduler {
       payload: definition.payload ?? null,
       enabled: enabled && !spent,
       nextRunAt,
+      ...(options.replace ? { lastRunAt: null } : {}),
       updatedAt: now,
     };
     await this.options.db
@@ -187,7 +224,13 @@ export class LocalScheduler {
   private fire(row: ScheduleRow, scheduledAt: Date): Promise<void> {
     const invocation = (async () => {
       try {
-        await this.options.invoke(row.target, scheduledEvent(row, scheduledAt));
+        const queue = queueNameOf(row.target);
+        if (queue) {
+          if (!this.options.send) throw new Error(`schedule ${row.name} targets queue '${queue}', but this scheduler sends to no queue`);
+          await this.options.send(queue, row.payload ?? {});
+        } else {
+          await this.options.invoke(row.target, scheduledEvent(row, scheduledAt));
+        }
       } catch (err) {
         this.options.logger.error({ schedule: row.name, target: row.target, err: (err as Error).message }, 'scheduled invocation failed');
       }

@@ -1,7 +1,8 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { LocalScheduler, MANIFEST_GROUP, type LocalSchedulerOptions } from '../../infra/local/scheduler';
+import { LocalQueue } from '../../infra/local/queue';
+import { LocalScheduler, MANIFEST_GROUP, RUNTIME_GROUP, type LocalSchedulerOptions } from '../../infra/local/scheduler';
 import type { DbHandle } from '../../shared/db/client';
-import { schedule } from '../../shared/db/schema';
+import { queueMessage, schedule } from '../../shared/db/schema';
 import type { Clock } from '../../shared/ports';
 import { testDb } from '../support/db';
 import { eventually, manualClock, recordingLogger } from './helpers';
@@ -16,6 +17,7 @@ describe('LocalScheduler', () => {
   afterEach(async () => {
     await Promise.all(schedulers.splice(0).map((s) => s.stop(100)));
     await handle.db.delete(schedule);
+    await handle.db.delete(queueMessage);
   });
   afterAll(async () => {
     await handle.close();
@@ -175,5 +177,102 @@ describe('LocalScheduler', () => {
 
     expect(fired.map((f) => f.event.time)).toEqual([`${local}Z`]);
     expect(s.running).toBe(true);
+  });
+
+  describe('as the SchedulerPort: one-off deliveries to a queue', () => {
+    /** A scheduler that sends queue targets to a real LocalQueue on the same database. */
+    function delivering(clock: Clock) {
+      const queue = new LocalQueue({ db: handle.db, clock });
+      const made = scheduler(clock, { send: (name, body) => queue.send(name, body), scheduledQueues: ['sessions'] });
+      const delivered = async () =>
+        (await handle.db.select().from(queueMessage)).map((m) => ({ queue: m.queue, body: JSON.parse(m.body) as unknown }));
+      return { ...made, delivered };
+    }
+    const check = (id: string) => ({ id, topic: 'session.command', payload: { sessionId: 'ses_1', command: 'check' } });
+
+    it('sends the body to the queue once, at its time rounded up to the second, and invokes no function', async () => {
+      const clock = manualClock(new Date('2026-03-06T08:00:00Z'));
+      const { s, fired, delivered } = delivering(clock);
+
+      await s.at('session-check-ses_1', new Date('2026-03-06T08:10:00.400Z'), { queue: 'sessions', body: check('a') });
+      clock.set(new Date('2026-03-06T08:10:00.500Z'));
+      const early = await s.runDue();
+      clock.set(new Date('2026-03-06T08:10:01Z'));
+      const due = await s.runDue();
+      clock.advance(60_000);
+      const after = await s.runDue();
+
+      expect([early, due, after]).toEqual([0, 1, 0]);
+      expect(await delivered()).toEqual([{ queue: 'sessions', body: check('a') }]);
+      expect(fired).toEqual([]);
+      expect(await s.get('session-check-ses_1')).toMatchObject({
+        groupName: RUNTIME_GROUP,
+        expression: 'at(2026-03-06T08:10:01)',
+        target: 'arn:aws:sqs:local:000000000000:sessions',
+        enabled: false,
+      });
+    });
+
+    it('replaces a schedule of the same name, even one that already fired', async () => {
+      const clock = manualClock(new Date('2026-03-06T08:00:00Z'));
+      const { s, delivered } = delivering(clock);
+      await s.at('session-check-ses_1', new Date('2026-03-06T08:05:00Z'), { queue: 'sessions', body: check('first') });
+      await s.at('session-check-ses_1', new Date('2026-03-06T08:20:00Z'), { queue: 'sessions', body: check('moved') });
+
+      clock.set(new Date('2026-03-06T08:05:00Z'));
+      const moved = await s.runDue();
+      clock.set(new Date('2026-03-06T08:20:00Z'));
+      const fired = await s.runDue();
+      await s.at('session-check-ses_1', new Date('2026-03-06T08:20:00Z'), { queue: 'sessions', body: check('again') });
+      const again = await s.runDue();
+
+      expect([moved, fired, again]).toEqual([0, 1, 1]);
+      expect((await delivered()).map((d) => (d.body as { id: string }).id)).toEqual(['moved', 'again']);
+    });
+
+    it('cancels only its own one-offs, and a missing one quietly', async () => {
+      const clock = manualClock(new Date('2026-03-06T08:00:00Z'));
+      const { s, delivered } = delivering(clock);
+      await s.upsertAll([{ name: 'session-sweep', expression: 'rate(5 minutes)', target: 'sessionSweeper' }]);
+      await s.at('session-check-ses_1', new Date('2026-03-06T08:05:00Z'), { queue: 'sessions', body: check('a') });
+
+      await s.cancel('session-check-ses_1');
+      await s.cancel('session-check-ses_1');
+      await s.cancel('session-sweep');
+      clock.set(new Date('2026-03-06T08:05:00Z'));
+      await s.runDue();
+
+      expect(await s.get('session-check-ses_1')).toBeUndefined();
+      expect(await s.get('session-sweep')).toBeDefined();
+      expect(await delivered()).toEqual([]);
+    });
+
+    it('refuses queues that take no scheduled messages, bodies that are not objects, bad names, and the manifest’s names', async () => {
+      const { s } = delivering(manualClock(new Date('2026-03-06T08:00:00Z')));
+      const when = new Date('2026-03-06T09:00:00Z');
+      await s.upsertAll([{ name: 'session-sweep', expression: 'rate(5 minutes)', target: 'sessionSweeper' }]);
+      await expect(s.at('session-sweep', when, { queue: 'sessions', body: {} })).rejects.toThrow(/belongs to group manifest/);
+      expect(await s.get('session-sweep')).toMatchObject({ groupName: MANIFEST_GROUP, target: 'sessionSweeper' });
+      await expect(s.at('x', when, { queue: 'mail', body: {} })).rejects.toThrow(/queue 'mail' does not take scheduled messages/);
+      await expect(s.at('x', when, { queue: 'sessions', body: 'text' })).rejects.toThrow(TypeError);
+      await expect(s.at('has space', when, { queue: 'sessions', body: {} })).rejects.toThrow(RangeError);
+      expect(await s.get('x')).toBeUndefined();
+    });
+
+    it('survives a restart: a delivery that fell due while the runtime was down is sent once when it starts', async () => {
+      const clock = manualClock(new Date('2026-03-06T08:00:00Z'));
+      const before = delivering(clock);
+      await before.s.start();
+      await before.s.at('session-check-ses_1', new Date('2026-03-06T08:30:00Z'), { queue: 'sessions', body: check('durable') });
+      await before.s.stop();
+
+      clock.set(new Date('2026-03-06T09:00:00Z'));
+      const after = delivering(clock);
+      await after.s.start();
+      const again = await after.s.runDue();
+
+      expect(await after.delivered()).toEqual([{ queue: 'sessions', body: check('durable') }]);
+      expect(again).toBe(0);
+    });
   });
 });
