@@ -87,6 +87,11 @@ export const routes: Routes = [
         loadComponent: () => import('./settings/settings.page').then((m) => m.SettingsPage),
       },
       {
+        path: 'settings/secrets',
+        title: 'Secrets',
+        loadComponent: () => import('./settings/secrets.page').then((m) => m.SecretsPage),
+      },
+      {
         path: 'admin',
         title: 'Admin',
         canActivate: [superAdminGuard],

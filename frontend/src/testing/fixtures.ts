@@ -1,4 +1,4 @@
-import type { ApiKey, Configuration, Invitation, Me, Member, Organization, PublicInvitation, Repo, SessionView } from '../app/api/types';
+import type { ApiKey, Configuration, Invitation, Me, Member, Organization, PublicInvitation, Repo, Secret, SessionView } from '../app/api/types';
 
 const created = '2026-11-01T10:00:00.000Z';
 
@@ -119,6 +119,21 @@ export function configuration(overrides: Partial<Configuration> = {}): Configura
     envFiles: [],
     repos: [{ repoId: 'repo_1', name: 'acme/web', source: 'git', url: 'https://github.com/acme/web.git', defaultBranch: 'main', workspacePath: '.' }],
     createdBy: 'user_1',
+    createdAt: created,
+    updatedAt: created,
+    ...overrides,
+  };
+}
+
+export function secret(overrides: Partial<Secret> = {}): Secret {
+  return {
+    id: 'sec_1',
+    key: 'API_TOKEN',
+    description: null,
+    scope: 'organization',
+    repoId: null,
+    configurationId: null,
+    createdBy: { id: 'user_1', name: 'Ada Lovelace' },
     createdAt: created,
     updatedAt: created,
     ...overrides,

@@ -12,10 +12,13 @@ import type {
   BuildReply,
   Configuration,
   CreateConfigurationBody,
+  CreateSecretBody,
   CreateSessionBody,
   CreatedApiKey,
   DevMail,
   Health,
+  ImportSecretsBody,
+  ImportSecretsReply,
   InvitableRole,
   Invitation,
   InvitationStatus,
@@ -28,10 +31,13 @@ import type {
   Page,
   PublicInvitation,
   Repo,
+  Secret,
   SessionListQuery,
   SessionPage,
   SessionStatusReply,
   SessionView,
+  SubmitEnvBody,
+  SubmitEnvReply,
   UpdateConfigurationBody,
 } from './types';
 
@@ -204,6 +210,27 @@ export class Api {
   }
   buildConfiguration(configurationId: string): Observable<BuildReply> {
     return this.send('POST', `/api/configurations/${enc(configurationId)}/build`);
+  }
+
+  // secrets (`shared/contracts/secrets.ts`): replies carry keys and scopes, never values
+  listSecrets(query: ListQuery = {}): Observable<{ secrets: Secret[]; total: number; nextOffset: number | null }> {
+    return this.get('/api/secrets', { ...query });
+  }
+  createSecret(body: CreateSecretBody): Observable<Secret> {
+    return this.send('POST', '/api/secrets', body);
+  }
+  deleteSecret(secretId: string): Observable<Ok> {
+    return this.send('DELETE', `/api/secrets/${enc(secretId)}`);
+  }
+  importSecrets(body: ImportSecretsBody): Observable<ImportSecretsReply> {
+    return this.send('POST', '/api/secrets/import', body);
+  }
+  checkSecrets(body: { keys: string[]; repoId?: string; configurationId?: string }): Observable<{ keys: { key: string; exists: boolean }[] }> {
+    return this.send('POST', '/api/secrets/check', body);
+  }
+  /** Gives the running session's sandbox env values; those marked `persist` are also saved as secrets. */
+  submitEnv(sessionId: string, body: SubmitEnvBody): Observable<SubmitEnvReply> {
+    return this.send('POST', `/api/sessions/${enc(sessionId)}/env`, body);
   }
 
   // the dev mailbox (local runtime only)

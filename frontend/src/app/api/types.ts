@@ -334,3 +334,51 @@ export interface BuildReply {
   executionName: string | null;
   configuration: Configuration;
 }
+
+// ---- secrets (`shared/contracts/secrets.ts`): values go in and never come back ----------------------------------
+
+export type SecretScope = 'organization' | 'repo' | 'configuration';
+
+export interface Secret {
+  id: string;
+  key: string;
+  description: string | null;
+  scope: SecretScope;
+  repoId: string | null;
+  configurationId: string | null;
+  createdBy: { id: string; name: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SecretScopeInput {
+  repoId?: string;
+  configurationId?: string;
+}
+
+export interface CreateSecretBody extends SecretScopeInput {
+  key: string;
+  value: string;
+  description?: string;
+}
+
+export interface ImportSecretsBody extends SecretScopeInput {
+  envText: string;
+  description?: string;
+}
+
+export interface ImportSecretsReply {
+  created: string[];
+  skipped: string[];
+}
+
+export interface SubmitEnvBody {
+  secrets: { key: string; value: string; persist?: boolean }[];
+  saveToConfiguration?: boolean;
+}
+
+export interface SubmitEnvReply {
+  submitted: true;
+  results: { key: string; persisted: boolean; alreadyExisted: boolean }[];
+  delivery: { written: string[]; missing: string[]; deferred: boolean };
+}

@@ -185,7 +185,7 @@ const SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
           <div class="chat-scroll" #scroller (scroll)="onScroll()" data-testid="chat">
             @if (channel(); as ch) {
               @if (ch.view().items.length) {
-                <app-transcript [state]="ch.view()" [meId]="store.user()?.id ?? null" [creator]="session.value()?.createdBy ?? null" />
+                <app-transcript [state]="ch.view()" [meId]="store.user()?.id ?? null" [creator]="session.value()?.createdBy ?? null" [sessionId]="id()" />
               } @else if (loadedOnce()) {
                 <div class="chat-empty muted" data-testid="chat-empty">
                   <app-icon name="chat" [size]="32" />

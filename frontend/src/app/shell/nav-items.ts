@@ -6,6 +6,8 @@ export interface NavItem {
   icon: IconName;
   /** Shown to super-admins only. */
   superAdmin?: boolean;
+  /** Active on this path only, not on the paths below it (Settings is not active on Settings › Secrets). */
+  exact?: boolean;
 }
 
 export interface NavGroup {
@@ -38,7 +40,8 @@ export const NAV_GROUPS: NavGroup[] = [
       { path: '/members', label: 'Members', icon: 'members' },
       { path: '/api-keys', label: 'API keys', icon: 'key' },
       { path: '/billing', label: 'Billing', icon: 'billing' },
-      { path: '/settings', label: 'Settings', icon: 'settings' },
+      { path: '/settings', label: 'Settings', icon: 'settings', exact: true },
+      { path: '/settings/secrets', label: 'Secrets', icon: 'lock' },
     ],
   },
   {

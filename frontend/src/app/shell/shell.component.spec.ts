@@ -53,6 +53,7 @@ describe('Shell', () => {
       'nav-api-keys',
       'nav-billing',
       'nav-settings',
+      'nav-secrets',
     ]);
     expect(root.querySelector('[data-testid="active-org-name"]')?.textContent).toBe('Acme');
     expect(root.querySelector('[data-testid="impersonation-banner"]')).toBeNull();

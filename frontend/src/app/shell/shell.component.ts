@@ -69,7 +69,7 @@ import { UserMenu } from './user-menu.component';
                   [routerLink]="item.path"
                   routerLinkActive="active-link"
                   #rla="routerLinkActive"
-                  [routerLinkActiveOptions]="{ exact: item.path === '/' }"
+                  [routerLinkActiveOptions]="{ exact: item.path === '/' || !!item.exact }"
                   [activated]="rla.isActive"
                   [attr.aria-current]="rla.isActive ? 'page' : null"
                   [attr.data-testid]="testId(item)"

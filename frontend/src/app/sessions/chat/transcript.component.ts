@@ -2,6 +2,7 @@ import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { Icon, type IconName } from '../../shared/icon.component';
 import type { AssistantBlock, NoteItem, SessionState, ToolCall } from '../session-state';
+import { EnvRequest, isEnvRequest } from './env-request.component';
 import { Markdown } from './markdown.component';
 import { ToolCard } from './tool-card.component';
 
@@ -11,7 +12,7 @@ const NOTE_ICONS: Record<NoteItem['topic'], IconName> = { status: 'info', error:
 @Component({
   selector: 'app-transcript',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, Icon, Markdown, ToolCard],
+  imports: [DatePipe, EnvRequest, Icon, Markdown, ToolCard],
   template: `
     @let s = state();
     <ol class="transcript" aria-label="Conversation" data-testid="transcript">
@@ -46,6 +47,9 @@ const NOTE_ICONS: Record<NoteItem['topic'], IconName> = { status: 'info', error:
                   <app-markdown class="reply-text" [text]="block.text" [attr.data-part-id]="block.partId" [attr.data-complete]="block.complete" data-testid="assistant-text" />
                 } @else if (toolOf(block, s); as tool) {
                   <app-tool-card [tool]="tool" />
+                  @if (sessionId() && isEnvRequest(tool)) {
+                    <app-env-request [sessionId]="sessionId()!" [tool]="tool" />
+                  }
                 }
               }
               @switch (item.state) {
@@ -183,6 +187,10 @@ export class Transcript {
   readonly meId = input<string | null>(null);
   /** Who started the session, to name their prompts. */
   readonly creator = input<{ id: string; name: string } | null>(null);
+  /** The session, for forms that answer the agent (the Environment form of `request_env_variables`). */
+  readonly sessionId = input<string | null>(null);
+
+  protected readonly isEnvRequest = isEnvRequest;
 
   protected senderName(senderId: string | null): string {
     if (senderId && senderId === this.meId()) return 'You';
