@@ -14,8 +14,12 @@ import { dotenvLine, formatDotenv, parseDotenv } from '../../shared/domain/secre
 import * as secrets from '../../shared/domain/secrets/secrets';
 import { recordEnvApplied, submitSessionEnv, type SessionEnvDeps } from '../../shared/domain/secrets/session-env';
 import { sandboxBootstrap } from '../../shared/domain/sessions/bootstrap';
+import { appendEvents, readEvents } from '../../shared/domain/sessions/events';
+import { snapshotSession, type SandboxRuntimeDeps } from '../../shared/domain/sessions/runtime';
+import { createLogger } from '../../shared/runtime/logger';
 import type { SocketsPort } from '../../shared/ports';
 import { testDb } from '../support/db';
+import { FakeProvider } from '../support/fake-provider';
 import { ManualClock, makeUser, outcome, refresh } from '../support/fixtures';
 
 let h: DbHandle;
@@ -430,5 +434,38 @@ describe('values given to a running session', () => {
   it('is a 404 for another organisation', async () => {
     const stranger = await orgCaller('Submit Elsewhere');
     expect(await outcome(submit(stranger, { secrets: [{ key: 'A', value: '1' }] }))).toBe('not_found:not_found');
+  });
+});
+
+describe('snapshots and secret files', () => {
+  it('takes no snapshot when the daemon does not confirm it is ready (it removes its secret files then)', async () => {
+    const owner = await orgCaller('Snapshot Co');
+    await h.db.insert(sandboxSession).values({
+      id: 'ses_snap',
+      organizationId: owner.organizationId,
+      createdBy: owner.userId,
+      sandboxProvider: 'local',
+      status: 'running',
+      sandboxId: 'sbx_snap',
+      providerSandboxId: 'prov_snap',
+    });
+    const provider = new FakeProvider();
+    const runtimeDeps = {
+      db: h.db,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+      sockets: { postToConnection: async () => {}, deleteConnection: async () => {} },
+      providers: () => provider,
+      daemon: async () => ({ path: '/nowhere/daemon.js', version: 'v-test' }),
+      endpoints: { apiUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws' },
+      sandboxSecret: 'test-secret-0123456789abcdef0123456789',
+      publish: (id: string, items: Parameters<typeof appendEvents>[2]) => appendEvents(h.db, id, items),
+      snapshotWaitMs: 0,
+    } as SandboxRuntimeDeps;
+    // No daemon is connected to answer prepare_snapshot.
+    const result = await snapshotSession(runtimeDeps, 'ses_snap');
+    expect(result).toMatchObject({ success: false, error: expect.stringContaining('nothing was captured') });
+    expect(provider.calls.filter((c) => c.startsWith('snapshot'))).toEqual([]);
+    expect((await readEvents(h.db, 'ses_snap', 0)).map((e) => e.event)).toEqual([expect.objectContaining({ type: 'snapshot_result', success: false })]);
   });
 });

@@ -226,7 +226,10 @@ export async function snapshotSession(
   const target = session.sessionType === 'setup' && session.configurationId ? 'configuration' : 'session';
   const provider = deps.providers(session.sandboxProvider as SandboxProviderKind);
   try {
-    if (options.quiesce !== false) await quiesce(deps, session);
+    // Strict, unlike a pause: the daemon removes its secret env files when it quiesces; unconfirmed, nothing is captured.
+    if (options.quiesce !== false && !(await quiesce(deps, session))) {
+      throw new Error('the sandbox did not get ready in time (its secret files must be removed first); nothing was captured');
+    }
     const daemon = await deps.daemon();
     const { snapshotId } = await provider.snapshot(session.providerSandboxId, { key: `${session.id}-${Date.now()}` });
     const [row] = await deps.db
