@@ -45,6 +45,8 @@ export interface QueueSpec {
   /** After this many receives a message goes to the dead-letter queue. */
   maxReceiveCount: number;
   batchSize: number;
+  /** One-off schedules (SchedulerPort.at) may deliver to this queue; on AWS the Scheduler's role may send to it and to no other. */
+  scheduled?: boolean;
 }
 
 export interface StateMachineSpec {
@@ -59,10 +61,15 @@ export interface StateMachineSpec {
 export const queues = {
   mail: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5, batchSize: 10 },
   events: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10 },
-  /** Sandbox lifecycle commands: one at a time per message, minutes each at most. */
-  sessions: { visibilityTimeoutSeconds: 900, maxReceiveCount: 3, batchSize: 1 },
+  /** Sandbox lifecycle commands: one at a time per message, minutes each at most. Sessions' checks arrive here when due. */
+  sessions: { visibilityTimeoutSeconds: 900, maxReceiveCount: 3, batchSize: 1, scheduled: true },
 } satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
+
+/** The queues one-off schedules may deliver to. */
+export function scheduledQueues(): QueueName[] {
+  return (Object.entries(queues) as [QueueName, QueueSpec][]).filter(([, q]) => q.scheduled).map(([name]) => name);
+}
 
 export const functions = {
   meta: {
@@ -134,7 +141,8 @@ export const functions = {
     entry: 'functions/ws/realtime.ts',
     description: 'WebSocket connections of dashboards, CLIs and sandbox daemons: authorise, log and relay session events',
     ws: ['$connect', '$disconnect', '$default'],
-    access: ['db', 'sockets', 'queues', 'sandboxes'],
+    // scheduler: when the last viewer of a session leaves, its idle check is scheduled.
+    access: ['db', 'sockets', 'queues', 'sandboxes', 'scheduler'],
   },
   sessions: {
     entry: 'functions/http/sessions.ts',
@@ -175,14 +183,16 @@ export const functions = {
     entry: 'functions/queues/session-worker.ts',
     description: 'Sandbox lifecycle: start, pause, snapshot, migrate, terminate',
     queue: 'sessions',
-    access: ['db', 'sockets', 'queues', 'objects', 'sandboxes'],
+    // scheduler: each start, migration, pause and check moves or cancels the session's one-off check.
+    access: ['db', 'sockets', 'queues', 'objects', 'sandboxes', 'scheduler'],
     timeoutSeconds: 840,
     memoryMb: 1024,
   },
   sessionSweeper: {
     entry: 'functions/schedules/session-sweeper.ts',
-    description: 'Migrates expiring sessions, pauses idle and orphaned ones, fails stuck starts',
-    schedules: [{ name: 'session-sweep', expression: 'rate(1 minute)' }],
+    description: 'Backstop of the sessions one-off checks: migrates expiring sessions, pauses idle and orphaned ones, fails stuck starts',
+    // Each session's expiry and idle time are checked by its own one-off schedule; this only catches what they miss.
+    schedules: [{ name: 'session-sweep', expression: 'rate(5 minutes)' }],
     access: ['db', 'queues'],
   },
   repos: {

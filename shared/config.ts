@@ -62,6 +62,13 @@ const schema = z.object({
   GIT_PULL_CADENCE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(0),
   /** Minutes without activity and without viewers before a session is snapshotted and paused. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /**
+   * How long a sandbox lives before its provider ends it (E2B, Modal: default 3600, at most 86400). Local sandboxes live
+   * until stopped unless this is set; then they are treated as expiring (migrated or paused), to try expiry on one machine.
+   */
+  SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(10).max(86_400).optional(),
+  /** How long before a sandbox's end its session moves to a new sandbox (someone watching) or pauses (nobody is). */
+  SANDBOX_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** AWS only: names of the resources the CDK app created, passed to every function. */
   AWS_REGION: z.string().optional(),
   QUEUE_URLS: z.string().optional(),
@@ -90,5 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const c = parsed.data;
+  if (c.SANDBOX_LIFETIME_SECONDS !== undefined && c.SANDBOX_EXPIRY_GRACE_SECONDS >= c.SANDBOX_LIFETIME_SECONDS) {
+    // A sandbox would be due to move as soon as it starts, and every new one again.
+    throw new ConfigError([
+      { variable: 'SANDBOX_EXPIRY_GRACE_SECONDS', message: `must be shorter than SANDBOX_LIFETIME_SECONDS (${c.SANDBOX_LIFETIME_SECONDS})` },
+    ]);
+  }
   return { ...c, publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') };
 }

@@ -1,4 +1,5 @@
 import { SessionCommandMessage } from '../../shared/contracts/messages';
+import { checkSession } from '../../shared/domain/sessions/check';
 import { migrateSession, pauseSession, snapshotSession, startSession, terminateSession } from '../../shared/domain/sessions/runtime';
 import type { PauseReason } from '../../shared/domain/sessions/lifecycle';
 import { sqsConsumer } from '../../shared/queues/sqs';
@@ -26,6 +27,9 @@ export const handler = sqsConsumer('session-worker', async (message, { c, logger
     case 'terminate':
       await terminateSession(deps, cmd.sessionId, { deleteRow: cmd.reason === 'deleted' });
       result = 'terminated';
+      break;
+    case 'check':
+      result = await checkSession(deps, cmd.sessionId);
       break;
   }
   logger.info({ sessionId: cmd.sessionId, command: cmd.command, result }, 'session command');

@@ -9,6 +9,8 @@ import { resolveOrgCaller } from '../../shared/domain/orgs/organizations';
 import { findConnection, forgetConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
 import { WebSocketEvent, type WebSocketResult } from '../../shared/realtime/event';
 import { createAuth } from '../../shared/auth/auth';
+import { viewersLeft } from '../../shared/domain/sessions/check-schedule';
+import { checkScheduleDeps } from '../../shared/runtime/check-deps';
 import { getContainer, type Container } from '../../shared/runtime/container';
 import { eq } from 'drizzle-orm';
 import { sessionSubscription } from '../../shared/db/schema';
@@ -120,10 +122,16 @@ export const handler = async (raw: unknown): Promise<WebSocketResult> => {
     switch (event.requestContext.eventType) {
       case 'CONNECT':
         return await connect(c, event);
-      case 'DISCONNECT':
+      case 'DISCONNECT': {
         await forgetConnection(c.db, event.requestContext.connectionId);
-        await c.db.delete(sessionSubscription).where(eq(sessionSubscription.connectionId, event.requestContext.connectionId));
+        const left = await c.db
+          .delete(sessionSubscription)
+          .where(eq(sessionSubscription.connectionId, event.requestContext.connectionId))
+          .returning({ sessionId: sessionSubscription.sessionId });
+        // A session nobody watches any more gets its idle check scheduled.
+        await viewersLeft(checkScheduleDeps(c), left.map((l) => l.sessionId));
         return { statusCode: 200 };
+      }
       case 'MESSAGE':
         return await message(c, event);
     }

@@ -1,6 +1,6 @@
 import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IDatabaseProxy } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -31,7 +31,8 @@ export interface AccessResources {
   objectsBucketName?: string;
   mail?: { from: string; identityArn: string };
   envelopeKey?: IKey;
-  scheduleGroupName?: string;
+  /** Where functions' one-off schedules live, the role Scheduler delivers them with, and the queues they may target. */
+  scheduler?: { groupName: string; deliveryRole: IRole; queues: Record<string, IQueue> };
   publicUrl?: string;
   logLevel?: string;
 }
@@ -149,17 +150,25 @@ export function grantManifestAccess(
         break;
       }
       case 'scheduler': {
-        const group = need(resources.scheduleGroupName, access);
-        env.SCHEDULE_GROUP = group;
-        const schedules = Stack.of(target).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/*` });
-        allow(
-          ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-          [schedules],
-        );
+        const scheduler = need(resources.scheduler, access);
+        const queues = Object.entries(scheduler.queues);
+        env.SCHEDULE_GROUP = scheduler.groupName;
+        env.SCHEDULER_ROLE_ARN = scheduler.deliveryRole.roleArn;
+        env.SCHEDULE_QUEUE_ARNS = Stack.of(target).toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queueArn])));
+        const schedules = Stack.of(target).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${scheduler.groupName}/*` });
+        allow(['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], [schedules]);
         acknowledgeWildcardResource(
           target.role,
           schedules,
-          'Schedules of the one schedule group: automations create their cron schedules at run time.',
+          'Schedules of the one run-time schedule group: their names (one per session) exist only at run time.',
+        );
+        // A schedule names the role Scheduler delivers with: this one, and only to Scheduler.
+        target.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['iam:PassRole'],
+            resources: [scheduler.deliveryRole.roleArn],
+            conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+          }),
         );
         break;
       }

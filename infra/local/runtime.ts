@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../../shared/ports';
 import { setContainer, type Container } from '../../shared/runtime/container';
 import { createLogger, type Logger } from '../../shared/runtime/logger';
 import type { HttpHandler } from '../../shared/http/types';
-import { functionSpecs, queues, stateMachines, type FunctionName, type FunctionSpec, type QueueName } from '../manifest';
+import { functionSpecs, queues, scheduledQueues, stateMachines, type FunctionName, type FunctionSpec, type QueueName } from '../manifest';
 import { lambdaContext } from './http-event';
 import { LocalServer, type WsHandler } from './server';
 import { LocalQueue, QueueWorker } from './queue';
@@ -119,6 +119,18 @@ export class LocalRuntime {
       overrides: options.workflowOverrides,
     });
 
+    // Also the scheduler port: one-off schedules deliver to the manifest's scheduled queues, and outlive a restart.
+    const scheduler = new LocalScheduler({
+      db,
+      clock,
+      logger: logger.child({ component: 'scheduler' }),
+      invoke: async (target, event) => {
+        await invoke(target, event);
+      },
+      send: (name, body) => queue.send(name, body),
+      scheduledQueues: scheduledQueues(),
+    });
+
     let dispatchKick: () => void = () => {};
     const objects = new FsObjects(path.join(dataDir, 'objects'));
     const container: Container = {
@@ -132,6 +144,7 @@ export class LocalRuntime {
       sockets: server.sockets,
       objects,
       keys: new LocalKeys(dataDir, { logger }),
+      scheduler,
       mailer: new DevMailer(db, config.MAIL_FROM, logger.child({ component: 'mail' })),
       auth: undefined as never,
       sandboxSecret: dataDirSecret(dataDir, 'sandbox-secret'),
@@ -166,14 +179,6 @@ export class LocalRuntime {
       );
     queue.onSend = (name) => workers.find((w) => w.queue === name)?.kick();
 
-    const scheduler = new LocalScheduler({
-      db,
-      clock,
-      logger: logger.child({ component: 'scheduler' }),
-      invoke: async (target, event) => {
-        await invoke(target, event);
-      },
-    });
     await scheduler.upsertAll(
       specs.flatMap(([name, s]) => (s.schedules ?? []).map((sch) => ({ name: sch.name, expression: sch.expression, timezone: sch.timezone, target: name }))),
     );

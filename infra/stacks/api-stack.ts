@@ -9,6 +9,7 @@ import {
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -41,6 +42,8 @@ export interface ApiStackProps extends StackProps {
   objectsBucketName: string;
   envelopeKey: IKey;
   scheduleGroup: IScheduleGroup;
+  /** The one-off schedules' group, the role Scheduler delivers them with, and the queues they may target. */
+  scheduledDelivery: { groupName: string; role: IRole; queues: Record<string, IQueue> };
   /** MAIL_FROM, and the SES identity (domain or address) it is sent as. */
   mail: { from: string; identity: string };
   publicUrl?: string;
@@ -140,7 +143,7 @@ export class ApiStack extends Stack {
         identityArn: this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.mail.identity }),
       },
       envelopeKey: props.envelopeKey,
-      scheduleGroupName: props.names.scheduleGroup,
+      scheduler: { groupName: props.scheduledDelivery.groupName, deliveryRole: props.scheduledDelivery.role, queues: props.scheduledDelivery.queues },
       publicUrl: props.publicUrl,
     };
 

@@ -4,6 +4,7 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { QueueWithDlq } from '../constructs/queue-with-dlq';
+import { ScheduledDelivery } from '../constructs/scheduled-delivery';
 import type { QueueSpec } from '../manifest';
 import type { DeploymentNames } from './names';
 
@@ -14,13 +15,15 @@ export interface MessagingStackProps extends StackProps {
 }
 
 /**
- * Asynchronous plumbing: an SQS queue (with its dead-letter queue) per manifest queue, the event bus, and the
- * schedule group the functions' schedules live in (the schedules themselves sit with their functions).
+ * Asynchronous plumbing: an SQS queue (with its dead-letter queue) per manifest queue, the event bus, the schedule
+ * group the functions' schedules live in (the schedules themselves sit with their functions), and the group and
+ * delivery role of the one-off schedules functions make at run time (to the manifest's `scheduled` queues).
  */
 export class MessagingStack extends Stack {
   readonly queues: Record<string, QueueWithDlq>;
   readonly eventBus: EventBus;
   readonly scheduleGroup: ScheduleGroup;
+  readonly scheduledDelivery: ScheduledDelivery;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -29,6 +32,10 @@ export class MessagingStack extends Stack {
     );
     this.eventBus = new EventBus(this, 'Bus', { eventBusName: props.names.eventBus });
     this.scheduleGroup = new ScheduleGroup(this, 'Schedules', { scheduleGroupName: props.names.scheduleGroup });
+    this.scheduledDelivery = new ScheduledDelivery(this, 'OneOffSchedules', {
+      groupName: props.names.runtimeScheduleGroup,
+      queues: Object.fromEntries(Object.entries(this.queues).filter(([name]) => props.queues[name].scheduled).map(([name, q]) => [name, q.queue])),
+    });
   }
 
   /** The queues themselves, by manifest name. */

@@ -24,8 +24,14 @@ export class DeploymentNames {
     return `${this.prefix}-db`;
   }
 
+  /** The deployment's own schedules (the manifest's), made by CloudFormation. */
   get scheduleGroup(): string {
     return this.prefix;
+  }
+
+  /** The one-off schedules functions make at run time; functions may change only these. */
+  get runtimeScheduleGroup(): string {
+    return `${this.prefix}-runtime`;
   }
 
   get eventBus(): string {

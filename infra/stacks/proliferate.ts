@@ -72,6 +72,7 @@ export function createProliferate(app: App, settings: ProliferateSettings, input
     objectsBucketName: names.objectsBucket,
     envelopeKey: data.envelopeKey,
     scheduleGroup: messaging.scheduleGroup,
+    scheduledDelivery: messaging.scheduledDelivery,
     mail: { from: settings.mailFrom, identity: settings.mailIdentity ?? mailDomain(settings.mailFrom) },
     publicUrl,
   });

@@ -23,11 +23,14 @@ export const OrgEvent = z.object({
 });
 export type OrgEvent = z.infer<typeof OrgEvent>;
 
-/** A lifecycle command for the session worker: sandboxes take seconds to minutes, so never inside a request. */
+/**
+ * A lifecycle command for the session worker: sandboxes take seconds to minutes, so never inside a request. `check`
+ * arrives from the session's one-off schedule: look at its expiry and idleness now, act or schedule the next check.
+ */
 export const SessionCommandMessage = z.object({
   sessionId: z.string(),
   organizationId: z.string(),
-  command: z.enum(['start', 'pause', 'snapshot', 'migrate', 'terminate']),
+  command: z.enum(['start', 'pause', 'snapshot', 'migrate', 'terminate', 'check']),
   reason: z.string().max(100).optional(),
 });
 export type SessionCommandMessage = z.infer<typeof SessionCommandMessage>;

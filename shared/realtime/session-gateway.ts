@@ -8,11 +8,13 @@ import type { OrgCaller } from '../domain/caller';
 import { DomainError } from '../domain/errors';
 import { resolveOrgCaller } from '../domain/orgs/organizations';
 import { appendEvents, compactMessage, readEvents, type AppendItem, type PublishEvents } from '../domain/sessions/events';
+import { viewersLeft } from '../domain/sessions/check-schedule';
 import { markRunning, sendToDaemon } from '../domain/sessions/runtime';
 import { findSession, sendPrompt } from '../domain/sessions/sessions';
 import { enqueue } from '../domain/outbox/outbox';
 import { recordEnvApplied } from '../domain/secrets/session-env';
 import { GoneConnectionError } from '../ports';
+import { checkScheduleDeps } from '../runtime/check-deps';
 import type { Container } from '../runtime/container';
 import { forgetConnection } from './connections';
 
@@ -182,6 +184,7 @@ export async function onViewerMessage(c: Container, conn: Connection, msg: Viewe
     }
     case 'unsubscribe':
       await c.db.delete(sessionSubscription).where(and(eq(sessionSubscription.connectionId, conn.connectionId), eq(sessionSubscription.sessionId, session.id)));
+      await viewersLeft(checkScheduleDeps(c), [session.id]);
       return;
     case 'prompt': {
       const source = caller.via === 'apiKey' ? 'cli' : 'web';

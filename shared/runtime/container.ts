@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Db, DbHandle } from '../db/client';
-import type { Clock, KeysPort, MailerPort, ObjectsPort, QueuePort, SocketsPort, WorkflowsPort } from '../ports';
+import type { Clock, KeysPort, MailerPort, ObjectsPort, QueuePort, SchedulerPort, SocketsPort, WorkflowsPort } from '../ports';
 import type { Logger } from './logger';
 import type { Auth, AuthDeps } from '../auth/auth';
 import type { SandboxProvider, SandboxProviderKind } from '../sandbox/provider';
@@ -22,6 +22,8 @@ export interface Container {
   objects: ObjectsPort;
   mailer: MailerPort;
   keys: KeysPort;
+  /** One-off schedules that deliver a queue message at a time (sessions' expiry and idle checks). */
+  scheduler: SchedulerPort;
   /**
    * Called after a transaction wrote outbox rows, so they are published now rather than on the dispatcher's next tick
    * (locally a nudge to the dispatcher; on Lambda a bounded, best-effort publish before the reply).

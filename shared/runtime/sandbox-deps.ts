@@ -4,15 +4,14 @@ import { eq } from 'drizzle-orm';
 import { sandboxSession } from '../db/schema';
 import { enqueue } from '../domain/outbox/outbox';
 import { readEvents } from '../domain/sessions/events';
+import { checkScheduleDeps } from './check-deps';
 import type { Container } from './container';
 import { publishEvents } from '../realtime/session-gateway';
 
 /** What the session lifecycle needs, taken from the container. */
 export function sandboxRuntimeDeps(c: Container): SandboxRuntimeDeps {
   return {
-    db: c.db,
-    clock: c.clock,
-    logger: c.logger.child({ component: 'sessions' }),
+    ...checkScheduleDeps(c),
     sockets: c.sockets,
     providers: (kind) => c.sandboxes.provider(kind),
     daemon: () => c.sandboxes.daemon(),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import fc from 'fast-check';
+import { LocalScheduler } from '../../infra/local/scheduler';
 import { LocalKeys } from '../../shared/adapters/local/keys';
 import { secretRoutes, SubmitEnvBody } from '../../shared/contracts/secrets';
 import type { DbHandle } from '../../shared/db/client';
@@ -454,6 +455,7 @@ describe('snapshots and secret files', () => {
       db: h.db,
       clock,
       logger: createLogger({ level: 'silent' }),
+      scheduler: new LocalScheduler({ db: h.db, logger: createLogger({ level: 'silent' }), invoke: async () => {}, scheduledQueues: ['sessions'] }),
       sockets: { postToConnection: async () => {}, deleteConnection: async () => {} },
       providers: () => provider,
       daemon: async () => ({ path: '/nowhere/daemon.js', version: 'v-test' }),

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { LocalScheduler } from '../../infra/local/scheduler';
 import type { DbHandle } from '../../shared/db/client';
 import { outbox, pendingPrompt, sandboxBaseSnapshot, sandboxSession, sessionToolCall } from '../../shared/db/schema';
 import { appendEvents, compactMessage, readEvents } from '../../shared/domain/sessions/events';
@@ -28,6 +29,7 @@ function deps(provider: FakeProvider): SandboxRuntimeDeps {
     clock: { now: () => new Date() },
     logger: createLogger({ level: 'silent' }),
     // The embedded runtime's scheduler on the same database, not started: sessions' checks are rows nothing fires.
+    scheduler: new LocalScheduler({ db: h.db, logger: createLogger({ level: 'silent' }), invoke: async () => {}, scheduledQueues: ['sessions'] }),
     sockets,
     providers: () => provider,
     daemon: async () => ({ path: '/nowhere/daemon.js', version: 'v-test' }),

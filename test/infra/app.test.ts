@@ -126,6 +126,25 @@ describe('api stack', () => {
     }
   });
 
+  it('lets exactly the functions with scheduler access make one-off schedules, in the run-time group, passing only the delivery role', () => {
+    const statements = statementsOf(t());
+    const owner = (s: { resource: string }) => s.resource.replace(/RoleDefaultPolicy.*/, '');
+    const schedulers = statements.filter((s) => actionsOf(s.statement).some((a) => a.startsWith('scheduler:')));
+    const passers = statements.filter((s) => actionsOf(s.statement).includes('iam:PassRole'));
+    const expected = deployed.filter(([, s]) => s.access.includes('scheduler')).map(([n]) => pascal(n));
+    expect(expected.sort()).toEqual(['Realtime', 'SessionWorker']);
+    expect(schedulers.map(owner).sort()).toEqual(expected);
+    expect(passers.map(owner).sort()).toEqual(expected);
+    for (const { statement } of schedulers) {
+      expect(actionsOf(statement).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
+      expect(JSON.stringify(statement.Resource)).toMatch(/:schedule\/proliferate-runtime\/\*"/);
+    }
+    for (const { statement } of passers) {
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+      expect(JSON.stringify(statement.Resource)).toMatch(/OneOffSchedulesRole/);
+    }
+  });
+
   it('logs access to both APIs', () => {
     for (const [, stage] of resourcesOf(t(), 'AWS::ApiGatewayV2::Stage')) {
       expect((stage.Properties.AccessLogSettings as { Format: string }).Format).toContain('$context.requestId');
@@ -155,9 +174,18 @@ describe('messaging stack', () => {
     });
   });
 
-  it('holds the event bus and the schedule group', () => {
+  it('holds the event bus and the schedule groups: the deployment’s, and the one for schedules made at run time', () => {
     templates.messaging.hasResourceProperties('AWS::Events::EventBus', { Name: 'proliferate-events' });
     templates.messaging.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'proliferate' });
+    templates.messaging.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'proliferate-runtime' });
+  });
+
+  it('lets Scheduler deliver one-off schedules only to the scheduled queues (sessions)', () => {
+    const delivery = statementsOf(templates.messaging).filter((s) => s.resource.startsWith('OneOffSchedulesRole'));
+    expect(delivery.map((s) => s.statement)).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionsQueue/), 'Arn'] } },
+    ]);
+    expect(Object.entries(queues).filter(([, q]) => 'scheduled' in q && q.scheduled).map(([n]) => n)).toEqual(['sessions']);
   });
 });
 

@@ -14,8 +14,11 @@ export interface TestRuntime {
   url: string;
   db: Awaited<ReturnType<typeof testDb>>;
   dataDir: string;
-  /** Stops the runtime (not the database) and starts a new one on the same data and port, as a process restart would. */
-  restart(): Promise<void>;
+  /**
+   * Stops the runtime (not the database) and starts a new one on the same data and port, as a process restart would;
+   * `whileDown` runs in between.
+   */
+  restart(options?: { whileDown?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,8 +41,9 @@ export async function startRuntime(env: Record<string, string> = {}, options: { 
     url: '',
     db,
     dataDir,
-    async restart() {
+    async restart(options = {}) {
       await t.runtime.stop(1000);
+      await options.whileDown?.();
       // Same port and address: sandboxes reconnect to where they were told the platform is.
       t.runtime = await start({ ...config, PORT: t.runtime.port, PUBLIC_URL: t.url, publicUrl: t.url });
     },

@@ -11,6 +11,7 @@ import type { AuthFactory, Container, SandboxesRuntime, SandboxProviderFactory }
 import { createLogger, type Logger } from '../../runtime/logger';
 import { ApiGatewaySockets } from './api-gateway-sockets';
 import { databaseUrlFromSecret } from './database-url';
+import { EventBridgeScheduler } from './eventbridge-scheduler';
 import { parseNameMap } from './env';
 import { NotWiredError } from './errors';
 import { KmsKeys } from './kms-keys';
@@ -25,7 +26,14 @@ import { SqsQueue } from './sqs-queue';
  * where to reach the database (the RDS Proxy endpoint rather than the cluster the secret names), and the secret
  * that signs auth sessions (given to functions that serve HTTP or WebSocket routes).
  */
-export const AWS_ONLY_VARIABLES = ['DATABASE_HOST', 'DATABASE_PORT', 'AUTH_SECRET_ARN'] as const;
+export const AWS_ONLY_VARIABLES = [
+  'DATABASE_HOST',
+  'DATABASE_PORT',
+  'AUTH_SECRET_ARN',
+  'SCHEDULE_GROUP',
+  'SCHEDULER_ROLE_ARN',
+  'SCHEDULE_QUEUE_ARNS',
+] as const;
 
 /** Connections per Lambda instance: one request at a time, plus room for a query beside an open transaction. */
 const POOL_SIZE = 3;
@@ -74,6 +82,12 @@ export async function createAwsContainer(options: AwsContainerOptions = {}): Pro
     objects: new S3Objects(config.OBJECTS_BUCKET),
     mailer: new SesMailer(config.MAIL_FROM),
     keys: new KmsKeys(config.KMS_KEY_ID),
+    // Functions without scheduler access get none of these and fail on use, naming the access.
+    scheduler: new EventBridgeScheduler({
+      groupName: env.SCHEDULE_GROUP,
+      roleArn: env.SCHEDULER_ROLE_ARN,
+      queueArns: parseNameMap('SCHEDULE_QUEUE_ARNS', env.SCHEDULE_QUEUE_ARNS),
+    }),
     // Publish what this request wrote before replying (bounded, best effort); the scheduled dispatcher is the backstop.
     outboxWritten: async () => {
       if (!container.queue) return;
@@ -145,6 +159,7 @@ function awsSandboxes(config: Config, env: NodeJS.ProcessEnv, logger: Logger, cr
   const apiUrl = (config.SANDBOX_API_URL ?? config.publicUrl).replace(/\/$/, '');
   const providers = new Map<SandboxProviderKind, SandboxProvider>();
   let daemon: Promise<{ path: string; version: string }> | undefined;
+  const defaultTimeoutMs = config.SANDBOX_LIFETIME_SECONDS === undefined ? undefined : config.SANDBOX_LIFETIME_SECONDS * 1000;
   return {
     defaultProvider: config.SANDBOX_PROVIDER === 'local' ? 'e2b' : config.SANDBOX_PROVIDER,
     provider: (kind) => {
@@ -154,10 +169,10 @@ function awsSandboxes(config: Config, env: NodeJS.ProcessEnv, logger: Logger, cr
       if (!provider) {
         provider = createSandboxProvider(kind, {
           logger: logger.child({ component: 'sandbox', provider: kind }),
-          e2b: config.E2B_API_KEY ? { apiKey: config.E2B_API_KEY, template: config.E2B_TEMPLATE } : undefined,
+          e2b: config.E2B_API_KEY ? { apiKey: config.E2B_API_KEY, template: config.E2B_TEMPLATE, defaultTimeoutMs } : undefined,
           modal:
             config.MODAL_TOKEN_ID && config.MODAL_TOKEN_SECRET
-              ? { tokenId: config.MODAL_TOKEN_ID, tokenSecret: config.MODAL_TOKEN_SECRET, appName: config.MODAL_APP_NAME }
+              ? { tokenId: config.MODAL_TOKEN_ID, tokenSecret: config.MODAL_TOKEN_SECRET, appName: config.MODAL_APP_NAME, defaultTimeoutMs }
               : undefined,
         });
         providers.set(kind, provider);

@@ -2,17 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DaemonCommand, SessionStatus } from '../../contracts/session-events';
 import type { Db } from '../../db/client';
-import { configuration, sandboxSession, sessionSubscription, wsConnection } from '../../db/schema';
+import { configuration, sandboxSession, wsConnection } from '../../db/schema';
 import type { Clock, SocketsPort } from '../../ports';
 import type { Logger } from '../../runtime/logger';
 import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
 import { ensureBaseSnapshot, readyBaseSnapshot } from '../repos/base-snapshots';
+import { armSessionCheck, cancelSessionCheck, type CheckScheduleDeps } from './check-schedule';
 import type { PublishEvents } from './events';
 import type { PauseReason } from './lifecycle';
 import { mintSandboxToken } from './sandbox-token';
 import type { SessionRow } from './sessions';
 
-export interface SandboxRuntimeDeps {
+/** Also what the session's one-off check needs (scheduler, check settings): lifecycle steps move or cancel it. */
+export interface SandboxRuntimeDeps extends CheckScheduleDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -140,6 +142,7 @@ export async function startSession(deps: SandboxRuntimeDeps, sessionId: string):
       await provider.terminate(handle.sandboxId).catch(() => {});
       return 'skipped';
     }
+    await armSessionCheck(deps, sessionId);
     return 'started';
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -211,6 +214,7 @@ export async function pauseSession(deps: SandboxRuntimeDeps, sessionId: string, 
     .where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, session.sandboxId), inArray(sandboxSession.status, ['running', 'starting', 'migrating'])))
     .returning({ id: sandboxSession.id });
   if (!row) return 'skipped';
+  await cancelSessionCheck(deps, sessionId);
   await status(deps, sessionId, 'paused', undefined, reason);
   return 'paused';
 }
@@ -292,6 +296,7 @@ export async function migrateSession(deps: SandboxRuntimeDeps, sessionId: string
       return 'skipped';
     }
     await provider.terminate(session.providerSandboxId).catch(() => {});
+    await armSessionCheck(deps, sessionId);
     return 'migrated';
   } catch (err) {
     deps.logger.error({ sessionId, err: (err as Error).message }, 'migration failed');
@@ -301,12 +306,15 @@ export async function migrateSession(deps: SandboxRuntimeDeps, sessionId: string
       .where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, session.sandboxId), eq(sandboxSession.status, 'migrating')));
     await sendToDaemon(deps, sessionId, { type: 'resume_prompts' });
     await status(deps, sessionId, 'running', 'Could not extend the session');
+    // Tried again in a minute (or by the sweeper), not in a tight loop while the provider is failing.
+    await armSessionCheck(deps, sessionId, { notSoonerThanMs: 60_000 });
     return 'skipped';
   }
 }
 
 /** Ends the sandbox; with `deleteRow` the session (and its log) goes too, otherwise it is marked stopped. */
 export async function terminateSession(deps: SandboxRuntimeDeps, sessionId: string, options: { deleteRow: boolean }): Promise<void> {
+  await cancelSessionCheck(deps, sessionId);
   const session = await load(deps.db, sessionId);
   if (!session) return;
   if (session.providerSandboxId) {
@@ -323,10 +331,4 @@ export async function terminateSession(deps: SandboxRuntimeDeps, sessionId: stri
   const now = deps.clock.now();
   await deps.db.update(sandboxSession).set({ status: 'stopped', endedAt: now, latestTask: null, updatedAt: now, ...accrueActiveTime(now) }).where(eq(sandboxSession.id, sessionId));
   await status(deps, sessionId, 'stopped');
-}
-
-/** Whether anyone is watching: viewers subscribed to the session. */
-export async function hasViewers(db: Db, sessionId: string): Promise<boolean> {
-  const rows = await db.select({ id: sessionSubscription.connectionId }).from(sessionSubscription).where(eq(sessionSubscription.sessionId, sessionId)).limit(1);
-  return rows.length > 0;
 }

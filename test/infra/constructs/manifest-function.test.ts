@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -24,7 +25,11 @@ function setup() {
     objectsBucketName: 'p-objects',
     mail: { from: 'P <no-reply@example.com>', identityArn: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com' },
     envelopeKey: new Key(stack, 'Key'),
-    scheduleGroupName: 'p',
+    scheduler: {
+      groupName: 'p-runtime',
+      deliveryRole: new Role(stack, 'Delivery', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') }),
+      queues: { sessions: new Queue(stack, 'Sessions') },
+    },
     publicUrl: 'https://app.example.com',
   };
   const network = { vpc, subnets: { subnetType: SubnetType.PRIVATE_ISOLATED }, securityGroups: [new SecurityGroup(stack, 'Sg', { vpc })] };
@@ -91,6 +96,8 @@ describe('ManifestFunction', () => {
         'PUBLIC_URL',
         'QUEUE_URLS',
         'SCHEDULE_GROUP',
+        'SCHEDULE_QUEUE_ARNS',
+        'SCHEDULER_ROLE_ARN',
         'STATE_MACHINE_ARNS',
         'WS_ENDPOINT',
       ].sort(),
@@ -120,10 +127,32 @@ describe('ManifestFunction', () => {
         'kms:GenerateDataKey',
         'kms:Decrypt',
         'scheduler:CreateSchedule',
+        'iam:PassRole',
       ]),
     );
     const ses = statements.find((s) => actionsOf(s).includes('ses:SendEmail'));
     expect(ses?.Resource).toBe('arn:aws:ses:eu-west-1:123456789012:identity/example.com');
+  });
+
+  it('lets a function with scheduler access change only the run-time group’s schedules, and pass only the delivery role, to Scheduler', () => {
+    const statements = policyOf(all);
+    const schedules = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+    expect(schedules).toHaveLength(1);
+    expect(actionsOf(schedules[0]).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
+    expect(JSON.stringify(schedules[0].Resource)).toMatch(/:schedule\/p-runtime\/\*"/);
+    const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': [stack.getLogicalId(resources.scheduler!.deliveryRole.node.defaultChild as never), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
+    const env = envOf(all);
+    expect(env.SCHEDULE_GROUP).toBe('p-runtime');
+    expect(JSON.stringify(env.SCHEDULE_QUEUE_ARNS)).toMatch(/\\"sessions\\":/);
+    expect(JSON.stringify(env.SCHEDULE_QUEUE_ARNS)).not.toMatch(/mail|events/);
   });
 
   it('gives a function only what it asked for: outside the VPC without db, no auth secret without routes', () => {
