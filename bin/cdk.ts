@@ -4,7 +4,8 @@ import { createProliferate, type ProliferateSettings } from '../infra/stacks/pro
 
 /**
  * The CDK app. Stacks are environment-agnostic (no lookups), so `cdk synth` runs offline with no credentials.
- * Settings come from context: `-c prefix=… -c publicUrl=… -c domainName=… -c certificateArn=… -c mailFrom=…
+ * Settings come from context: `-c prefix=… -c publicUrl=… -c domainName=… -c certificateArn=… -c previewDomain=…
+ * -c previewCertificateArn=… -c mailFrom=…
  * -c mailIdentity=… -c webAclArn=… -c siteDir=… -c dbMinCapacity=… -c dbMaxCapacity=… -c rdsProxy=false -c deletionProtection=false`.
  */
 export function settingsFrom(app: App): ProliferateSettings {
@@ -17,10 +18,14 @@ export function settingsFrom(app: App): ProliferateSettings {
   const domainName = get('domainName');
   const certificateArn = get('certificateArn');
   if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('domainName and certificateArn go together');
+  const previewDomain = get('previewDomain');
+  const previewCertificateArn = get('previewCertificateArn');
+  if (Boolean(previewDomain) !== Boolean(previewCertificateArn)) throw new Error('previewDomain and previewCertificateArn go together');
   return {
     prefix: get('prefix') ?? 'proliferate',
     publicUrl: get('publicUrl'),
     domain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
+    preview: previewDomain && previewCertificateArn ? { domainName: previewDomain, certificateArn: previewCertificateArn } : undefined,
     mailFrom: get('mailFrom') ?? 'Proliferate <no-reply@proliferate.local>',
     mailIdentity: get('mailIdentity'),
     webAclArn: get('webAclArn'),

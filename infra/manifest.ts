@@ -168,6 +168,17 @@ export const functions = {
     ],
     access: ['db', 'queues', 'sockets', 'sandboxes'],
   },
+  previewProxy: {
+    entry: 'functions/http/preview-proxy.ts',
+    description: 'Preview origins on AWS: CloudFront hands p-<token>.<preview domain> requests here; forwarded to the sandbox port',
+    // Locally each preview origin is served by the embedded server itself (with WebSockets); this route works there too.
+    http: [
+      { method: 'ANY', path: '/api/_preview' },
+      { method: 'ANY', path: '/api/_preview/{proxy+}' },
+    ],
+    access: ['db', 'sandboxes'],
+    timeoutSeconds: 30,
+  },
   sandboxApi: {
     entry: 'functions/http/sandbox-api.ts',
     description: "The in-sandbox daemon's API: bootstrap and platform tools (sandbox token)",

@@ -15,7 +15,7 @@ export function inlineScriptHashes(html: string): string[] {
  * The dashboard's policy: its own origin for scripts (plus the hashed inline ones), data and sockets; inline styles,
  * which Angular's component styles need; images from anywhere over HTTPS (avatars); never framed.
  */
-export function contentSecurityPolicy(options: { scriptHashes?: string[]; socketOrigins?: string[] } = {}): string {
+export function contentSecurityPolicy(options: { scriptHashes?: string[]; socketOrigins?: string[]; frameOrigins?: string[] } = {}): string {
   const directives: Record<string, string[]> = {
     'default-src': ["'self'"],
     'script-src': ["'self'", ...(options.scriptHashes ?? [])],
@@ -23,6 +23,8 @@ export function contentSecurityPolicy(options: { scriptHashes?: string[]; socket
     'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
     'img-src': ["'self'", 'data:', 'https:'],
     'connect-src': ["'self'", ...(options.socketOrigins ?? [])],
+    // The session page frames previews, which live on origins of their own.
+    'frame-src': ["'self'", ...(options.frameOrigins ?? [])],
     'frame-ancestors': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],

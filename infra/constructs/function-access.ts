@@ -34,6 +34,7 @@ export interface AccessResources {
   /** Where functions' one-off schedules live, the role Scheduler delivers them with, and the queues they may target. */
   scheduler?: { groupName: string; deliveryRole: IRole; queues: Record<string, IQueue> };
   publicUrl?: string;
+  previewDomain?: string;
   logLevel?: string;
 }
 
@@ -53,6 +54,7 @@ export function grantManifestAccess(
     LOG_LEVEL: resources.logLevel ?? 'info',
   };
   if (resources.publicUrl) env.PUBLIC_URL = resources.publicUrl;
+  if (resources.previewDomain && spec.access.includes('sandboxes')) env.PREVIEW_DOMAIN = resources.previewDomain;
   const allow = (actions: string[], arns: string[]) => {
     if (arns.length) target.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: arns }));
   };

@@ -1,14 +1,13 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { previewTokenFromHost } from '../../shared/domain/sessions/previews';
 
 /** Resolves a preview token to the base URL of the sandbox port it opens (null: unknown, revoked or not running). */
 export type PreviewResolver = (token: string) => Promise<string | null>;
 
-const PREVIEW_HOST = /^p-([0-9a-f]{32})\./;
-
 /** The preview token in a request's host name, if it is addressed to a preview origin. */
 export function previewToken(req: IncomingMessage): string | null {
-  return (req.headers.host ?? '').toLowerCase().match(PREVIEW_HOST)?.[1] ?? null;
+  return previewTokenFromHost(req.headers.host);
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];

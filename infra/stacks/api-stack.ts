@@ -47,6 +47,8 @@ export interface ApiStackProps extends StackProps {
   /** MAIL_FROM, and the SES identity (domain or address) it is sent as. */
   mail: { from: string; identity: string };
   publicUrl?: string;
+  /** Session previews' domain (PREVIEW_DOMAIN of the functions that make preview links). */
+  previewDomain?: string;
   logRetention?: RetentionDays;
 }
 
@@ -145,6 +147,7 @@ export class ApiStack extends Stack {
       envelopeKey: props.envelopeKey,
       scheduler: { groupName: props.scheduledDelivery.groupName, deliveryRole: props.scheduledDelivery.role, queues: props.scheduledDelivery.queues },
       publicUrl: props.publicUrl,
+      previewDomain: props.previewDomain,
     };
 
     this.functions = {};

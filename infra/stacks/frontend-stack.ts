@@ -26,6 +26,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, type IBucket } 
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import { contentSecurityPolicy, inlineScriptHashes } from '../constructs/content-security-policy';
+import { PreviewOrigins } from '../constructs/preview-origins';
 import { acknowledge, acknowledgeWildcardResource } from '../constructs/nag';
 import { REPO_ROOT } from '../constructs/repo';
 import { SpaRouting } from '../constructs/spa-routing';
@@ -48,6 +49,8 @@ export interface FrontendStackProps extends StackProps {
   /** The built dashboard; deployed only when it exists at synth time. Relative to the repository root. */
   siteDir?: string;
   domain?: CustomDomain;
+  /** Session previews at `p-<token>.<domainName>` (a certificate for `*.<domainName>`); without it, AWS has no previews. */
+  preview?: CustomDomain;
   /** A WAF web ACL (CloudFront scope, us-east-1) to attach. */
   webAclArn?: string;
   logRetention?: RetentionDays;
@@ -65,6 +68,7 @@ export class FrontendStack extends Stack {
   readonly siteBucket: Bucket;
   readonly deployment?: BucketDeployment;
   readonly publicUrl: string;
+  readonly previews?: PreviewOrigins;
 
   constructor(scope: Construct, id: string, props: FrontendStackProps) {
     super(scope, id, props);
@@ -93,6 +97,7 @@ export class FrontendStack extends Stack {
           contentSecurityPolicy: contentSecurityPolicy({
             scriptHashes,
             socketOrigins: props.domain ? [`wss://${props.domain.domainName}`] : [],
+            frameOrigins: props.preview ? [`https://*.${props.preview.domainName}`] : [],
           }),
           override: true,
         },
@@ -152,6 +157,15 @@ export class FrontendStack extends Stack {
       minimumProtocolVersion: props.domain ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       webAclId: props.webAclArn,
     });
+    if (props.preview) {
+      this.previews = new PreviewOrigins(this, 'Previews', {
+        ...props.preview,
+        apiOrigin,
+        logsBucket: props.logsBucket,
+        prefix: props.names.prefix,
+        webAclArn: props.webAclArn,
+      });
+    }
     this.publicUrl = props.domain
       ? `https://${props.domain.domainName}`
       : `https://${this.distribution.distributionDomainName}`;

@@ -16,6 +16,8 @@ export interface ProliferateSettings {
   /** Where users reach the product; defaults to the custom domain. Without either, see the README (two deploys). */
   publicUrl?: string;
   domain?: CustomDomain;
+  /** Where session previews get their origins (`p-<token>.<domainName>`). */
+  preview?: CustomDomain;
   mailFrom: string;
   /** The SES identity mail is sent from: a domain (default: MAIL_FROM's) or an address. */
   mailIdentity?: string;
@@ -75,6 +77,7 @@ export function createProliferate(app: App, settings: ProliferateSettings, input
     scheduledDelivery: messaging.scheduledDelivery,
     mail: { from: settings.mailFrom, identity: settings.mailIdentity ?? mailDomain(settings.mailFrom) },
     publicUrl,
+    previewDomain: settings.preview?.domainName,
   });
   const workflows = new WorkflowsStack(app, names.stack('workflows'), {
     ...common,
@@ -90,6 +93,7 @@ export function createProliferate(app: App, settings: ProliferateSettings, input
     logsBucket: data.logsBucket,
     siteDir: settings.siteDir,
     domain: settings.domain,
+    preview: settings.preview,
     webAclArn: settings.webAclArn,
   });
   if (!publicUrl) {

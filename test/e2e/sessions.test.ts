@@ -265,9 +265,20 @@ describe('a session on the embedded runtime with the local provider and the buil
     const share = await owner.post(`/api/sessions/${sessionId}/shares`, { port });
     expect((await new Client(rt.url).get(`/api/previews/${share.body.id}`)).body).toMatchObject({ port, live: true, title: 'Hello session' });
     expect((await viaProxy(share.body.url, '/')).text).toBe('preview ok /');
+    // The AWS path: CloudFront hands p-<token>.<preview domain> to /api/_preview with the viewer's host in a header.
+    const viaApi = async (pathname: string, host: string | null) => {
+      const res = await fetch(`${rt.url}/api/_preview${pathname}`, { headers: host ? { 'x-preview-host': host } : {} });
+      return { status: res.status, text: await res.text() };
+    };
+    const shareHost = new URL(share.body.url).hostname.replace(/\.localhost$/, '.preview.example.com');
+    expect(await viaApi('/hello?x=1', shareHost)).toEqual({ status: 200, text: 'preview ok /hello?x=1' });
+    expect(await viaApi('', shareHost)).toEqual({ status: 200, text: 'preview ok /' });
+    expect((await viaApi('/hello', null)).status).toBe(404);
+    expect((await viaApi('/hello', `p-${'0'.repeat(32)}.preview.example.com`)).status).toBe(404);
     expect((await outsider.post(`/api/sessions/${sessionId}/shares`, { port })).status).toBe(404);
     expect((await owner.delete(`/api/sessions/${sessionId}/shares/${share.body.id}`)).body.revoked).toBe(true);
     expect((await viaProxy(share.body.url, '/')).status).toBe(404);
+    expect((await viaApi('/', shareHost)).status).toBe(404);
     expect((await new Client(rt.url).get(`/api/previews/${share.body.id}`)).status).toBe(404);
     expect((await viaProxy(`http://p-${'0'.repeat(32)}.localhost:${new URL(rt.url).port}/`, '/')).status).toBe(404);
     v1.send({ type: 'terminal_close', sessionId, terminalId: 'srv' });

@@ -9,7 +9,14 @@ import { actionsOf, fastApp, isWildcardAction, statementsOf } from './support/cd
  * The whole app as `cdk synth` builds it (bin/cdk.ts, cdk-nag included), synthesised once: every route, queue and
  * schedule of the manifest must be in the templates, and no nag finding may go unacknowledged.
  */
-const app = buildApp(fastApp({ siteDir: 'test/infra/fixtures/site', publicUrl: 'https://app.example.com' }));
+const app = buildApp(
+  fastApp({
+    siteDir: 'test/infra/fixtures/site',
+    publicUrl: 'https://app.example.com',
+    previewDomain: 'preview.example.com',
+    previewCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/previews',
+  }),
+);
 const stacks = Object.fromEntries(
   app.node.children.filter((c) => 'templateOptions' in c).map((s) => [s.node.id.replace(/^proliferate-/, ''), s]),
 ) as unknown as ProliferateStacks;
@@ -150,6 +157,15 @@ describe('api stack', () => {
       expect((stage.Properties.AccessLogSettings as { Format: string }).Format).toContain('$context.requestId');
     }
     expect(resourcesOf(t(), 'AWS::ApiGatewayV2::Stage').map(([, s]) => s.Properties.StageName).sort()).toEqual(['$default', 'ws']);
+  });
+
+  it('tells exactly the functions that make or serve preview links where previews live', () => {
+    const withPreviews = resourcesOf(t(), 'AWS::Lambda::Function')
+      .filter(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.PREVIEW_DOMAIN === 'preview.example.com')
+      .map(([id]) => id);
+    const expected = deployed.filter(([, spec]) => spec.access.includes('sandboxes')).map(([name]) => pascal(name));
+    expect(withPreviews.map((id) => expected.find((e) => id.startsWith(e)) ?? id).sort()).toEqual(expected.sort());
+    expect(expected).toEqual(expect.arrayContaining(['Sessions', 'PreviewProxy']));
   });
 
   it('passes PUBLIC_URL and the runtime to every function', () => {

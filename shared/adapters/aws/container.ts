@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from '../../config';
 import { createDb, type DbHandle } from '../../db/client';
 import { enqueue } from '../../domain/outbox/outbox';
+import { conflict } from '../../domain/errors';
 import { dispatchOutbox } from '../../domain/outbox/dispatch';
 import { systemClock, type Clock } from '../../ports';
 import { hkdfSync } from 'node:crypto';
@@ -186,9 +187,20 @@ function awsSandboxes(config: Config, env: NodeJS.ProcessEnv, logger: Logger, cr
         version: bundleVersion(code),
       }))),
     endpoints: { apiUrl, wsUrl: `${apiUrl.replace(/^http/, 'ws')}/ws` },
-    // The preview proxy runs in the embedded runtime; on AWS a link opens the dashboard's preview page.
-    previewUrl: (token) => `${config.publicUrl.replace(/\/$/, '')}/preview/${token}`,
+    previewUrl: (token) => awsPreviewUrl(env.PREVIEW_DOMAIN, token),
   };
+}
+
+/**
+ * Each preview is its own origin under the deployment's preview domain (`-c previewDomain=…`), served by a CloudFront
+ * distribution with a wildcard certificate in front of the preview proxy function. Without one there is no origin to
+ * give a preview, and asking for one says how to get it.
+ */
+export function awsPreviewUrl(previewDomain: string | undefined, token: string): string {
+  if (!previewDomain) {
+    throw conflict('previews_unavailable', 'Previews need a preview domain on AWS: deploy with -c previewDomain=preview.example.com -c previewCertificateArn=<ACM certificate for *.preview.example.com in us-east-1>');
+  }
+  return `https://p-${token}.${previewDomain}/`;
 }
 
 /** The settings that may come from the provider secret instead of plain environment variables. */

@@ -8,6 +8,14 @@ import { conflict, notFound } from '../errors';
 import type { PublishEvents } from './events';
 import { findSession } from './sessions';
 
+/** A preview origin's host name: `p-<token>.` followed by the platform's (or the preview domain's) host. */
+const PREVIEW_HOST = /^p-([0-9a-f]{32})\./;
+
+/** The preview token in a host name, if it names a preview origin. */
+export function previewTokenFromHost(host: string | undefined): string | null {
+  return (host ?? '').toLowerCase().match(PREVIEW_HOST)?.[1] ?? null;
+}
+
 /** How long a member's own preview link works. */
 export const PRIVATE_PREVIEW_TTL_MS = 12 * 3600_000;
 
@@ -50,10 +58,12 @@ export async function createPreview(deps: PreviewDeps, caller: OrgCaller, sessio
   const session = await findSession(deps.db, caller.organizationId, sessionId);
   if (session.status === 'stopped') throw conflict('session_stopped', 'This session has ended');
   const now = deps.clock.now();
+  const id = newToken();
+  deps.previewUrl(id); // A deployment without preview origins refuses here, before a link is stored.
   const [row] = await deps.db
     .insert(previewShare)
     .values({
-      id: newToken(),
+      id,
       sessionId,
       organizationId: caller.organizationId,
       port,

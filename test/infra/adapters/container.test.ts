@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../shared/config';
 import { createDb, type DbHandle } from '../../../shared/db/client';
 import { ApiGatewaySockets } from '../../../shared/adapters/aws/api-gateway-sockets';
-import { createAwsContainer, withProviderCredentials } from '../../../shared/adapters/aws/container';
+import { awsPreviewUrl, createAwsContainer, withProviderCredentials } from '../../../shared/adapters/aws/container';
 import { createAuth } from '../../../shared/auth/auth';
 import { KmsKeys } from '../../../shared/adapters/aws/kms-keys';
 import { S3Objects } from '../../../shared/adapters/aws/s3-objects';
@@ -146,5 +146,12 @@ describe('provider credentials from Secrets Manager', () => {
     const env = { LLM_MODEL: 'x' };
     expect(await withProviderCredentials(env, secretsWith('{}'))).toBe(env);
     await expect(withProviderCredentials({ PROVIDER_SECRET_ARN: PROVIDER_SECRET }, secretsWith('not json'))).rejects.toThrow(/PROVIDER_SECRET_ARN/);
+  });
+});
+
+describe('preview origins on AWS', () => {
+  it('gives each preview its own origin under the preview domain, and says how to get one without it', () => {
+    expect(awsPreviewUrl('preview.example.com', 'ab'.repeat(16))).toBe(`https://p-${'ab'.repeat(16)}.preview.example.com/`);
+    expect(() => awsPreviewUrl(undefined, 'ab'.repeat(16))).toThrow(expect.objectContaining({ kind: 'conflict', code: 'previews_unavailable', message: expect.stringContaining('-c previewDomain=') }));
   });
 });
