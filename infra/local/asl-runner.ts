@@ -269,8 +269,9 @@ export class LocalWorkflows implements WorkflowsPort {
     if (!carried) {
       await run.checkpointed(binding.state, call);
       const seconds = await callbackTimeout(binding, input);
-      timeoutAt = seconds === undefined ? null : new Date(this.clock.now().getTime() + seconds * 1000);
-      await this.tokens.create({ token, executionId: run.executionId, stateName: binding.state, timeoutAt });
+      const createdAt = this.clock.now();
+      timeoutAt = seconds === undefined ? null : new Date(createdAt.getTime() + seconds * 1000);
+      await this.tokens.create({ token, executionId: run.executionId, stateName: binding.state, timeoutAt, createdAt });
     }
     if (this.stopping) return this.detached;
     run.openTokens.set(token, binding.state);

@@ -23,8 +23,9 @@ export class TaskTokenStore {
     private readonly clock: Clock,
   ) {}
 
-  async create(values: { token: string; executionId: string; stateName: string; timeoutAt: Date | null }): Promise<void> {
-    await this.db.insert(taskToken).values({ ...values, status: 'pending', createdAt: this.clock.now() });
+  /** `createdAt` is the instant the timeout was counted from, so the two never disagree by the time between them. */
+  async create(values: { token: string; executionId: string; stateName: string; timeoutAt: Date | null; createdAt?: Date }): Promise<void> {
+    await this.db.insert(taskToken).values({ ...values, status: 'pending', createdAt: values.createdAt ?? this.clock.now() });
   }
 
   async get(token: string): Promise<TokenRow | undefined> {

@@ -1,12 +1,13 @@
 import { ARTIFACTS, DASHBOARD, launchChromium } from '../support/browser';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { sandboxSession } from '../../shared/db/schema';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { eventually, signUpVerified, startRuntime, type Client, type TestRuntime } from '../support/runtime';
+import { makeGitRepo } from '../support/git';
 
 
 const FIRST_PROMPT = 'Introduce yourself in one line.';
@@ -84,13 +85,7 @@ beforeAll(async () => {
   });
   rt = await startRuntime({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model }, { staticDir: DASHBOARD });
 
-  repoDir = path.join(rt.dataDir, 'hello-project');
-  mkdirSync(repoDir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repoDir, 'README.md'), '# Hello project\n');
-  git('add', '.');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+  repoDir = makeGitRepo(path.join(rt.dataDir, 'hello-project'), { files: { 'README.md': '# Hello project\n' } });
 
   // The account is set up through the API (the sign-up pages have their own walk in browser.test.ts); the browser
   // then carries the same session cookie.

@@ -1,11 +1,12 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { LocalSockets } from '../../infra/local/server';
 import { sandboxSession, wsConnection } from '../../shared/db/schema';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { eventually, signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
+import { makeGitRepo } from '../support/git';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -74,13 +75,7 @@ beforeAll(async () => {
     },
   });
   rt = await startRuntime({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model });
-  const repoDir = path.join(rt.dataDir, 'notes-project');
-  mkdirSync(repoDir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repoDir, 'README.md'), '# Notes\n');
-  git('add', '.');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+  const repoDir = makeGitRepo(path.join(rt.dataDir, 'notes-project'), { files: { 'README.md': '# Notes\n' } });
 
   const owner = await signUpVerified(rt.url, 'Terminal Person', 'person@cli-sessions.example');
   await owner.post('/api/orgs', { name: 'Terminal Sessions Co' });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
@@ -7,6 +7,7 @@ import { sandboxSession } from '../../shared/db/schema';
 import { snapshotObjectKey } from '../../shared/sandbox/providers/local';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { eventually, signUpVerified, startRuntime, type Client, type TestRuntime } from '../support/runtime';
+import { makeGitRepo } from '../support/git';
 
 /**
  * Secrets reaching a sandbox end to end, on the embedded runtime with the local provider and the built-in agent: an
@@ -45,13 +46,7 @@ beforeAll(async () => {
     },
   });
   rt = await startRuntime({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model, LOG_LEVEL: 'debug' });
-  const repoDir = path.join(rt.dataDir, 'project');
-  mkdirSync(repoDir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repoDir, 'README.md'), '# Project\n');
-  git('add', '.');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+  const repoDir = makeGitRepo(path.join(rt.dataDir, 'project'), { files: { 'README.md': '# Project\n' } });
 
   owner = await signUpVerified(rt.url, 'Owner', 'owner@secret-sessions.example');
   await owner.post('/api/orgs', { name: 'Secret Sessions' });

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { schedule, sandboxSession, sessionEvent } from '../../shared/db/schema';
 import { sessionCheckName } from '../../shared/domain/sessions/check-schedule';
 import { Client, eventually, signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
+import { makeGitRepo } from '../support/git';
 
 /**
  * Expiry on the embedded runtime, driven by each session's one-off check: local sandboxes report a 30-second lifetime
@@ -20,13 +20,7 @@ beforeAll(async () => {
   rt = await startRuntime({ SANDBOX_LIFETIME_SECONDS: '30', SANDBOX_EXPIRY_GRACE_SECONDS: '20' });
   await rt.db.db.update(schedule).set({ enabled: false }).where(eq(schedule.name, 'session-sweep'));
 
-  const repoDir = path.join(rt.dataDir, 'project');
-  mkdirSync(repoDir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repoDir, 'README.md'), '# Project\n');
-  git('add', '.');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+  const repoDir = makeGitRepo(path.join(rt.dataDir, 'project'), { files: { 'README.md': '# Project\n' } });
 
   owner = await signUpVerified(rt.url, 'Owner', 'owner@expiry.example');
   await owner.post('/api/orgs', { name: 'Expiry Co' });

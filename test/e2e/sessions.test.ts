@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
@@ -8,6 +8,7 @@ import { sandboxSession } from '../../shared/db/schema';
 import { mintSandboxToken } from '../../shared/domain/sessions/sandbox-token';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { Client, eventually, signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
+import { makeGitRepo } from '../support/git';
 
 /** A viewer's WebSocket: collects logged events by seq, as the dashboard does. */
 class Viewer {
@@ -85,13 +86,7 @@ beforeAll(async () => {
     },
   });
   rt = await startRuntime({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model });
-  repoDir = path.join(rt.dataDir, 'project');
-  mkdirSync(repoDir);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoDir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repoDir, 'README.md'), '# Project\n');
-  git('add', '.');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'init');
+  repoDir = makeGitRepo(path.join(rt.dataDir, 'project'), { files: { 'README.md': '# Project\n' } });
 
   owner = await signUpVerified(rt.url, 'Owner', 'owner@sessions.example');
   await owner.post('/api/orgs', { name: 'Sessions Co' });
@@ -310,7 +305,10 @@ describe('a session on the embedded runtime with the local provider and the buil
     await eventually(async () => v3.other.some((m) => m.type === 'subscribed'), 10_000, 'subscribed after restart');
     expect(v3.lastSeq).toBeGreaterThanOrEqual(before);
     expect((await owner.post(`/api/sessions/${sessionId}/resume`)).status).toBe(202);
-    await v3.waitFor((e) => e.type === 'status' && e.status === 'running' && v3.lastSeq > before, 'running again', 60_000);
+    // Running again: a `running` logged after the pause (the replay holds the one from before it too).
+    const pausedAt = Math.max(...[...v3.events.entries()].filter(([, e]) => e.type === 'status' && e.status === 'paused').map(([seq]) => seq));
+    await eventually(async () => [...v3.events.entries()].some(([seq, e]) => seq > pausedAt && e.type === 'status' && e.status === 'running'), 60_000, 'running again');
+    expect(v3.lastSeq).toBeGreaterThan(before);
     expect(readFileSync(path.join(await workspace(), 'hello.txt'), 'utf8')).toBe('hello from the agent\n');
 
     // Over HTTP this time, sent twice with one clientMessageId (a retry): the second is answered with the first.

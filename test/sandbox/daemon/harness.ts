@@ -1,21 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { SandboxBootstrap } from '../../../shared/contracts/sandbox-api';
+import { makeGitRepo } from '../../support/git';
 
 /** A real git repository with one commit on `main`, to be cloned by the daemon. */
 export function makeRepo(dir: string, files: Record<string, string> = { 'README.md': '# demo\n' }): string {
-  mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Test');
-  git('config', 'user.email', 'test@example.com');
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  git('add', '-A');
-  git('commit', '-q', '-m', 'initial');
+  makeGitRepo(dir, { files });
   return dir;
 }
 
