@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Config } from '../../shared/config';
-import { createDb, migrate, type DbHandle } from '../../shared/db/client';
+import { openMigratedDb, type DbHandle } from '../../shared/db/client';
 import { enqueue } from '../../shared/domain/outbox/outbox';
 import { createAuth } from '../../shared/auth/auth';
 import { DevMailer } from '../../shared/adapters/local/dev-mailer';
@@ -75,8 +75,7 @@ export class LocalRuntime {
     const dataDir = path.resolve(config.PROLIFERATE_DATA_DIR);
 
     const dbHandle =
-      options.db ?? (await createDb(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(dataDir, 'pgdata') }));
-    if (!options.db) await migrate(dbHandle);
+      options.db ?? (await openMigratedDb(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: path.join(dataDir, 'pgdata') }));
     const db = dbHandle.db;
 
     const handlers = new Map<FunctionName, AnyHandler>();

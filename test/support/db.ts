@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, migrate, type DbHandle } from '../../shared/db/client';
+import { createDb, migrate, openMigratedDb, type DbHandle } from '../../shared/db/client';
 
 /**
  * A freshly migrated database for one test file: PGlite in memory by default, or a new database on the server
@@ -7,11 +7,7 @@ import { createDb, migrate, type DbHandle } from '../../shared/db/client';
  */
 export async function testDb(): Promise<DbHandle & { url?: string }> {
   const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const handle = await createDb({});
-    await migrate(handle);
-    return handle;
-  }
+  if (!serverUrl) return openMigratedDb({});
   const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const { default: postgres } = await import('postgres');
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
