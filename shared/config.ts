@@ -58,6 +58,8 @@ const schema = z.object({
   LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  /** The model's context window in tokens: longer conversations are fitted into it on every model call. */
+  LLM_CONTEXT_TOKENS: z.coerce.number().int().min(4_000).max(10_000_000).default(100_000),
   /** On resume, pull repos whose last fetch is older than this (0: always). */
   GIT_PULL_CADENCE_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(0),
   /** Minutes without activity and without viewers before a session is snapshotted and paused. */

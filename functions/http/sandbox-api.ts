@@ -11,7 +11,7 @@ export const handler = httpApi('sandboxApi', [
     sandboxBootstrap(
       c.db,
       {
-        llm: { baseUrl: c.config.LLM_BASE_URL, apiKey: c.config.LLM_API_KEY, model: c.config.LLM_MODEL },
+        llm: { baseUrl: c.config.LLM_BASE_URL, apiKey: c.config.LLM_API_KEY, model: c.config.LLM_MODEL, contextTokens: c.config.LLM_CONTEXT_TOKENS },
         gitPullCadenceSeconds: c.config.GIT_PULL_CADENCE_SECONDS,
         systemPromptFor,
         keys: c.keys,

@@ -49,7 +49,7 @@ export const SandboxBootstrap = z.object({
   agentCommand: z.string().nullable(),
   /** The OpenAI-compatible endpoint the built-in agent talks to, or null with the variable to set. */
   llm: z.union([
-    z.object({ baseUrl: z.string(), apiKey: z.string(), model: z.string() }),
+    z.object({ baseUrl: z.string(), apiKey: z.string(), model: z.string(), contextTokens: z.number().int().positive().optional() }),
     z.object({ missing: z.string() }),
   ]),
   /** Pull repos on resume when their last fetch is older than this (seconds; 0 = always). */

@@ -214,6 +214,7 @@ export const PROVIDER_SECRET_KEYS = [
   'LLM_BASE_URL',
   'LLM_API_KEY',
   'LLM_MODEL',
+  'LLM_CONTEXT_TOKENS',
 ] as const;
 
 /**

@@ -7,7 +7,7 @@ import { notFound } from '../errors';
 import { resolveSecrets, type SecretsLogger } from '../secrets/secrets';
 
 export interface BootstrapSettings {
-  llm: { baseUrl?: string; apiKey?: string; model: string };
+  llm: { baseUrl?: string; apiKey?: string; model: string; contextTokens?: number };
   gitPullCadenceSeconds: number;
   /** The system prompt for a mode, unless the session overrides it. */
   systemPromptFor(mode: 'setup' | 'coding' | 'automation'): string;
@@ -39,7 +39,7 @@ export async function sandboxBootstrap(db: Db, settings: BootstrapSettings, sess
     ? await resolveSecrets({ db, keys: settings.keys, logger: settings.logger }, s.organizationId, cfg.id, envFiles.flatMap((f) => f.keys.map((k) => k.key)))
     : {};
   const mode = s.sessionType === 'setup' ? 'setup' : s.clientType === 'automation' ? 'automation' : 'coding';
-  const { baseUrl, apiKey, model } = settings.llm;
+  const { baseUrl, apiKey, model, contextTokens } = settings.llm;
   return {
     sessionId: s.id,
     sandboxId,
@@ -51,7 +51,7 @@ export async function sandboxBootstrap(db: Db, settings: BootstrapSettings, sess
     envFiles,
     envValues,
     agentCommand: s.agentConfig?.agentCommand ?? cfg?.agentCommand ?? null,
-    llm: !baseUrl ? { missing: 'LLM_BASE_URL' } : !apiKey ? { missing: 'LLM_API_KEY' } : { baseUrl, apiKey, model },
+    llm: !baseUrl ? { missing: 'LLM_BASE_URL' } : !apiKey ? { missing: 'LLM_API_KEY' } : { baseUrl, apiKey, model, ...(contextTokens ? { contextTokens } : {}) },
     gitPullCadenceSeconds: settings.gitPullCadenceSeconds,
     initialPrompt: null,
   };

@@ -173,7 +173,10 @@ export class Daemon {
     const builtIn = b.agentCommand === null || b.agentCommand.trim() === '';
     // Which agent a remembered ACP session belongs to (a command is kept as its hash: it may carry settings).
     const agentKey = builtIn ? 'built-in' : `command:${createHash('sha256').update(b.agentCommand!.trim()).digest('hex').slice(0, 16)}`;
-    const llmEnv: Record<string, string> = 'missing' in b.llm ? { LLM_MISSING: b.llm.missing } : { LLM_BASE_URL: b.llm.baseUrl, LLM_API_KEY: b.llm.apiKey, LLM_MODEL: b.llm.model };
+    const llmEnv: Record<string, string> =
+      'missing' in b.llm
+        ? { LLM_MISSING: b.llm.missing }
+        : { LLM_BASE_URL: b.llm.baseUrl, LLM_API_KEY: b.llm.apiKey, LLM_MODEL: b.llm.model, ...(b.llm.contextTokens ? { AGENT_CONTEXT_TOKENS: String(b.llm.contextTokens) } : {}) };
     this.agent = new AgentHost({
       argv: builtIn ? [process.execPath, agentBundlePath(home, this.config.agentBundle)] : shellWords(b.agentCommand!),
       cwd: workspace,

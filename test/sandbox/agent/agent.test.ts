@@ -327,3 +327,25 @@ test('without a state directory the agent does not offer session/load and saves 
   await expect(client.request('session/load', { sessionId, cwd: workspace, mcpServers: [] })).rejects.toMatchObject({ code: -32601 });
   expect(existsSync(path.join(stateDir, 'sessions'))).toBe(false);
 });
+
+test('fits a long conversation into the context window it is given (AGENT_CONTEXT_TOKENS)', async () => {
+  // Three turns of about 12k characters of command output each, in a 4k-token (16k-character) window.
+  const big = { name: 'run_command', arguments: { command: `node -e "process.stdout.write('x'.repeat(12000))"` } };
+  const llm = await startFakeOpenAI({ script: [{ toolCalls: [big] }, { text: 'one' }, { toolCalls: [big] }, { text: 'two' }, { toolCalls: [big] }, { text: 'three' }] });
+  servers.push(llm);
+  const client = startAgent({ LLM_BASE_URL: llm.url, LLM_API_KEY: llm.apiKey, LLM_MODEL: llm.model, AGENT_CONTEXT_TOKENS: '4000' });
+  await client.initialize();
+  const { sessionId } = await client.request('session/new', { cwd: workspace, mcpServers: [] });
+  for (const p of ['first', 'second', 'third']) expect((await prompt(client, sessionId, p)).stopReason).toBe('end_turn');
+
+  const sent = (i: number) => JSON.stringify(llm.requests[i].messages).length;
+  const last = llm.requests.at(-1)!.messages;
+  expect(sent(llm.requests.length - 1)).toBeLessThan(20_000);
+  // The task (the first prompt) and the current turn are there; the first turn's output was cut to its head.
+  const users = last.filter((m: any) => m.role === 'user').map((m: any) => m.content);
+  expect(users[0]).toBe('first');
+  expect(users.at(-1)).toBe('third');
+  expect(JSON.stringify(last)).toContain('not shown');
+  // The current turn's output is sent whole.
+  expect(toolMessages(llm, llm.requests.length - 1).at(-1).content.length).toBeGreaterThan(12_000);
+});
