@@ -31,8 +31,13 @@ async function post(c: Container, connectionId: string, message: Out): Promise<b
     return true;
   } catch (err) {
     if (err instanceof GoneConnectionError) {
+      // Gone without a $disconnect (API Gateway delivers it best-effort): the same as leaving, idle check included.
       await forgetConnection(c.db, connectionId);
-      await c.db.delete(sessionSubscription).where(eq(sessionSubscription.connectionId, connectionId));
+      const left = await c.db
+        .delete(sessionSubscription)
+        .where(eq(sessionSubscription.connectionId, connectionId))
+        .returning({ sessionId: sessionSubscription.sessionId });
+      if (left.length) await viewersLeft(checkScheduleDeps(c), left.map((l) => l.sessionId));
       return false;
     }
     throw err;

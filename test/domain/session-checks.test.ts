@@ -13,6 +13,10 @@ import { createSession } from '../../shared/domain/sessions/sessions';
 import * as orgs from '../../shared/domain/orgs/organizations';
 import type { SandboxHandle } from '../../shared/sandbox/provider';
 import { createLogger } from '../../shared/runtime/logger';
+import { loadConfig } from '../../shared/config';
+import { GoneConnectionError } from '../../shared/ports';
+import { broadcastToSession } from '../../shared/realtime/session-gateway';
+import type { Container } from '../../shared/runtime/container';
 import { testDb } from '../support/db';
 import { FakeProvider } from '../support/fake-provider';
 import { makeUser, ManualClock, refresh } from '../support/fixtures';
@@ -237,6 +241,35 @@ describe("a session's one-off check", () => {
     const [due] = await w.fire();
     expect(await checkSession(w.deps, due.sessionId)).toBe('paused');
     expect(await row(id)).toMatchObject({ status: 'paused', pauseReason: 'inactivity' });
+  });
+
+  it('a viewer found gone while events go out (no $disconnect came) has left: the idle check is scheduled from then', async () => {
+    const w = world();
+    const id = await newSession({ watched: true });
+    await running(w, id);
+    const watchedCheck = (await checkOf(id)).nextRunAt!;
+    await later(w, minutes(5));
+    const c = {
+      db: h.db,
+      clock: w.clock,
+      logger: createLogger({ level: 'silent' }),
+      scheduler: w.scheduler,
+      config: loadConfig({}),
+      sockets: {
+        postToConnection: async (connectionId: string) => {
+          throw new GoneConnectionError(connectionId);
+        },
+        deleteConnection: async () => {},
+      },
+    } as unknown as Container;
+
+    expect(await broadcastToSession(c, id, { type: 'status', sessionId: id, status: 'running' } as never)).toBe(0);
+
+    expect(await h.db.select().from(sessionSubscription).where(eq(sessionSubscription.sessionId, id))).toEqual([]);
+    expect((await row(id)).lastActivityAt).toEqual(w.clock.now());
+    const check = (await checkOf(id)).nextRunAt!;
+    expect(check).toEqual(new Date(w.clock.now().getTime() + minutes(30)));
+    expect(check.getTime()).toBeLessThan(watchedCheck.getTime());
   });
 
   it('a viewer still there keeps the session from idling; the check looks again at the sandbox’s end', async () => {
