@@ -272,6 +272,22 @@ describe("a session's one-off check", () => {
     expect(check.getTime()).toBeLessThan(watchedCheck.getTime());
   });
 
+  it('an idle pause finds a viewer who arrived after the decision: the session stays up and is looked at again', async () => {
+    const w = world();
+    const id = await newSession({ watched: false });
+    await running(w, id);
+    await later(w, minutes(31));
+    const [due] = await w.fire();
+    // Between the check's decision and the pause, someone opens the session.
+    await h.db.insert(sessionSubscription).values({ connectionId: `late-${id}`, sessionId: id });
+    expect(await pauseSession(w.deps, due.sessionId, 'inactivity')).toBe('skipped');
+    expect((await row(id)).status).toBe('running');
+    expect(w.provider.calls.filter((c) => c.startsWith('pause:'))).toEqual([]);
+    expect((await checkOf(id)).nextRunAt!.getTime()).toBeGreaterThan(w.clock.now().getTime());
+    // A pause someone asked for is not held back by viewers.
+    expect(await pauseSession(w.deps, id, 'manual')).toBe('paused');
+  });
+
   it('a viewer still there keeps the session from idling; the check looks again at the sandbox’s end', async () => {
     const w = world();
     const id = await newSession({ watched: false });

@@ -7,7 +7,7 @@ import type { Clock, SocketsPort } from '../../ports';
 import type { Logger } from '../../runtime/logger';
 import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
 import { ensureBaseSnapshot, readyBaseSnapshot } from '../repos/base-snapshots';
-import { armSessionCheck, cancelSessionCheck, type CheckScheduleDeps } from './check-schedule';
+import { armSessionCheck, cancelSessionCheck, hasViewers, type CheckScheduleDeps } from './check-schedule';
 import type { PublishEvents } from './events';
 import type { PauseReason } from './lifecycle';
 import { mintSandboxToken } from './sandbox-token';
@@ -195,6 +195,11 @@ async function quiesce(deps: SandboxRuntimeDeps, session: SessionRow): Promise<b
 export async function pauseSession(deps: SandboxRuntimeDeps, sessionId: string, reason: PauseReason): Promise<'paused' | 'skipped'> {
   const session = await load(deps.db, sessionId);
   if (!session || !['running', 'starting', 'migrating'].includes(session.status) || !session.sandboxId) return 'skipped';
+  if (reason === 'inactivity' && (await hasViewers(deps.db, sessionId))) {
+    // Someone opened the session after it was found idle: it stays up, and is looked at again later.
+    await armSessionCheck(deps, sessionId);
+    return 'skipped';
+  }
   const provider = deps.providers(session.sandboxProvider as SandboxProviderKind);
   let snapshotId = session.snapshotId;
   if (session.providerSandboxId) {
