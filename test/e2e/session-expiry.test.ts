@@ -85,7 +85,8 @@ describe('sandbox expiry on the embedded runtime, by one-off schedules', () => {
   it('pauses a session nobody watches when its sandbox nears its end, with reason inactivity', async () => {
     const id = await newSession();
 
-    await eventually(async () => (await row(id)).status === 'paused', 60_000, 'the session paused');
+    // The row says paused a moment before the status event is logged: wait for both.
+    await eventually(async () => (await row(id)).status === 'paused' && (await statuses(id)).some((e) => e.status === 'paused'), 60_000, 'the session paused');
 
     expect(await row(id)).toMatchObject({ status: 'paused', pauseReason: 'inactivity' });
     expect((await statuses(id)).map((s) => s.status)).toEqual(['starting', 'running', 'paused']);
