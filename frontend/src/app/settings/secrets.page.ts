@@ -233,6 +233,10 @@ const LIST_SIZE = 200;
       gap: 0 12px;
       align-items: flex-start;
     }
+    .scope-row {
+      /* Room for the first field's floating label under the card title. */
+      margin-top: 12px;
+    }
     .scope-row mat-button-toggle-group {
       margin-top: 4px;
     }

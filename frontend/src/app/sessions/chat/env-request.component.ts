@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
-import { FormControl, FormRecord, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
+import { FormControl, FormGroupDirective, FormRecord, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -190,6 +190,7 @@ export class EnvRequest {
         Object.fromEntries(this.keys().map((k) => [k.key, new FormControl('', { nonNullable: true, validators: k.required ? [Validators.required] : [] })])),
       ),
   );
+  private readonly formDirective = viewChild(FormGroupDirective);
   protected readonly persist = signal<Record<string, boolean>>({});
   protected readonly busy = signal(false);
   protected readonly error = signal<unknown>(null);
@@ -246,8 +247,10 @@ export class EnvRequest {
     this.busy.set(true);
     try {
       const reply = await firstValueFrom(this.api.submitEnv(this.sessionId(), { secrets }));
-      // Sent: the page keeps no value.
-      form.reset();
+      // Sent: the page keeps no value, and the emptied fields are not errors (resetForm clears "submitted" too).
+      const directive = this.formDirective();
+      if (directive) directive.resetForm();
+      else form.reset();
       this.result.set(reply);
     } catch (err) {
       this.error.set(toApiError(err));
