@@ -74,7 +74,11 @@ describe('sandbox expiry on the embedded runtime, by one-off schedules', () => {
     expect(moved.providerSandboxId).not.toBe(first.providerSandboxId);
     expect(moved.sandboxExpiresAt!.getTime()).toBeGreaterThan(first.sandboxExpiresAt!.getTime());
     // Nothing else asks for a migration: the sweeper never ran, and the session's check now stands for the new sandbox.
-    const check = await checkOf(id);
+    // The worker schedules the new sandbox's check as its migration ends, which may be just after viewers see it running.
+    const check = await eventually(async () => {
+      const c = await checkOf(id);
+      return c?.enabled ? c : null;
+    }, 10_000, 'the check scheduled for the new sandbox');
     expect(check).toMatchObject({ enabled: true, target: 'arn:aws:sqs:local:000000000000:sessions' });
     expect(check.nextRunAt!.getTime()).toBeGreaterThanOrEqual(moved.sandboxExpiresAt!.getTime() - 20_000);
     const sweep = (await rt.db.db.select().from(schedule).where(eq(schedule.name, 'session-sweep')))[0];

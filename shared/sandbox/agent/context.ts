@@ -8,9 +8,11 @@ const KEEP_RECENT_TURNS = 2;
 /** What is left of a shortened tool result: its head, so the model still sees what the call returned. */
 const ELIDED_HEAD_CHARS = 400;
 
+/** A message's size as sent (its JSON): the content, plus what names its role, call ids and tool calls. */
 const size = (m: ChatMessage): number => {
-  let n = 16 + (m.content?.length ?? 0);
-  if (m.role === 'assistant') for (const c of m.tool_calls ?? []) n += c.function.name.length + c.function.arguments.length + 32;
+  let n = 32 + (m.content?.length ?? 0);
+  if (m.role === 'tool') n += 20 + m.tool_call_id.length;
+  if (m.role === 'assistant') for (const c of m.tool_calls ?? []) n += 64 + c.id.length + c.function.name.length + c.function.arguments.length;
   return n;
 };
 

@@ -69,12 +69,13 @@ describe('fitContext', () => {
           const currentStart = fitted.findIndex((m) => m.role === 'user' && m.content === current[0].content);
           expect(currentStart).toBeGreaterThanOrEqual(0);
           expect(fitted.slice(currentStart).length).toBe(current.length);
-          // It fits unless the first and the current turn alone (their old results cut) are already too big.
+          // It fits (give or take the estimate) unless the first and the current turn alone, with the note about
+          // what was left out, are already too big.
           const floor = fitContext([...turns[0], ...(turns.length > 1 ? current : [])], 0);
-          if (chars(floor) * 1.2 < budget) expect(chars(fitted)).toBeLessThanOrEqual(budget * 1.2);
+          if (chars(floor) + 200 < budget) expect(chars(fitted)).toBeLessThanOrEqual(budget * 1.1);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });
