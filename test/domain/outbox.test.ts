@@ -36,8 +36,6 @@ class RecordingQueue implements QueuePort {
 }
 
 const workflows = { start: async () => ({ executionId: 'x' }) };
-/** Rows are stamped available by the database's now(); a clock a minute ahead finds them due (a fixed date would not, once passed). */
-const aheadOfTheDatabase = () => new ManualClock(new Date(Date.now() + 60_000));
 const mail = (to: string) => ({ template: 'verify-email' as const, to, name: 'N', url: 'https://app.example/verify?token=t' });
 
 describe('outbox', () => {
@@ -47,7 +45,7 @@ describe('outbox', () => {
   });
 
   it('publishes each row to its queue once and marks it done', async () => {
-    const clock = aheadOfTheDatabase();
+    const clock = new ManualClock();
     const queue = new RecordingQueue();
     await enqueue(h.db, 'mail.send', mail('a@example.com'));
     await enqueue(h.db, 'org.event', { organizationId: 'org_1', type: 'member.joined', data: {} }, 'org_1');
@@ -59,7 +57,7 @@ describe('outbox', () => {
   });
 
   it('delivers at least once when a dispatcher dies after claiming: the lease expires and another publishes', async () => {
-    const clock = aheadOfTheDatabase();
+    const clock = new ManualClock();
     const queue = new RecordingQueue();
     await enqueue(h.db, 'mail.send', mail('lease@example.com'));
     // Dispatcher A claims and dies (never publishes, never marks).
@@ -77,7 +75,7 @@ describe('outbox', () => {
   });
 
   it('is not delivered twice to an idempotent consumer when the dispatcher died after publishing', async () => {
-    const clock = aheadOfTheDatabase();
+    const clock = new ManualClock();
     const queue = new RecordingQueue();
     await enqueue(h.db, 'mail.send', mail('once@example.com'));
     // A publishes, then dies before marking the row done: the row is published again after the lease.
@@ -96,7 +94,7 @@ describe('outbox', () => {
   });
 
   it('backs off after a failed publish and gives up (dead) after the maximum attempts', async () => {
-    const clock = aheadOfTheDatabase();
+    const clock = new ManualClock();
     const queue = new RecordingQueue();
     const id = await enqueue(h.db, 'mail.send', mail('retry@example.com'));
     queue.failNext = 1;
@@ -124,7 +122,7 @@ describe('outbox', () => {
       expect(h.kind).toBe('pglite');
       return;
     }
-    const clock = aheadOfTheDatabase();
+    const clock = new ManualClock();
     for (let i = 0; i < 40; i++) await enqueue(h.db, 'mail.send', mail(`c${i}@example.com`));
     const [a, b] = await Promise.all([
       claim(h.db, { owner: 'A', leaseMs: 60_000, limit: 25, clock }),

@@ -31,6 +31,9 @@ export async function enqueue<T extends OutboxTopic>(
 /**
  * Leases up to `limit` publishable rows to `owner`. Rows whose lease expired (a dispatcher died after claiming) are
  * claimable again, which is what makes delivery at-least-once. SKIP LOCKED keeps concurrent dispatchers apart.
+ * A row that has not failed is publishable at once: its `available_at` is the database's insert time, which the caller's
+ * clock (a Lambda's, or a test's) need not agree with; only the back-off after a failure, set from that clock, is waited
+ * for (a lease that ran out is judged by `lease_until`, also set from it).
  */
 export async function claim(
   db: Db,
@@ -42,7 +45,7 @@ export async function claim(
     update ${outbox} set lease_owner = ${options.owner}, lease_until = ${leaseUntil.toISOString()}, attempts = attempts + 1
     where id in (
       select id from ${outbox}
-      where status = 'pending' and available_at <= ${now.toISOString()}
+      where status = 'pending' and (last_error is null or available_at <= ${now.toISOString()})
         and (lease_until is null or lease_until < ${now.toISOString()})
       order by id
       limit ${options.limit}
