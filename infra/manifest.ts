@@ -262,7 +262,8 @@ export const functions = {
     entry: 'functions/queues/event-fanout.ts',
     description: 'Pushes organisation events to connected dashboards',
     queue: 'events',
-    access: ['db', 'sockets'],
+    // scheduler: a dashboard found gone here has left its sessions, whose idle checks are scheduled then.
+    access: ['db', 'sockets', 'scheduler'],
   },
   outboxDispatcher: {
     entry: 'functions/schedules/outbox-dispatcher.ts',

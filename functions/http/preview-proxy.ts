@@ -64,8 +64,14 @@ export async function proxy(c: Container, event: HttpEvent): Promise<HttpResult>
   } catch {
     return text(502, `Nothing is answering on port ${target.port} in the sandbox yet.`);
   }
+  const tooLarge = () => text(502, `The answer from port ${target.port} is larger than a preview can carry (${MAX_RESPONSE_BYTES} bytes).`);
+  // Refused before reading when the size is announced; otherwise read, then measured.
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
+    await res.body?.cancel();
+    return tooLarge();
+  }
   const bytes = Buffer.from(await res.arrayBuffer());
-  if (bytes.length > MAX_RESPONSE_BYTES) return text(502, `The answer from port ${target.port} is larger than a preview can carry (${MAX_RESPONSE_BYTES} bytes).`);
+  if (bytes.length > MAX_RESPONSE_BYTES) return tooLarge();
   const out: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     if (!HOP_BY_HOP.has(name) && name !== 'set-cookie' && name !== 'content-encoding') out[name] = value;

@@ -6,14 +6,10 @@ import { onDaemonMessage, onViewerMessage } from '../../shared/realtime/session-
 import { zodFields } from '../../shared/http/errors';
 import { resolveCaller, verifySandboxCaller } from '../../shared/http/caller';
 import { resolveOrgCaller } from '../../shared/domain/orgs/organizations';
-import { findConnection, forgetConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
+import { dropConnection, findConnection, recordConnection, sendTo } from '../../shared/realtime/connections';
 import { WebSocketEvent, type WebSocketResult } from '../../shared/realtime/event';
 import { createAuth } from '../../shared/auth/auth';
-import { viewersLeft } from '../../shared/domain/sessions/check-schedule';
-import { checkScheduleDeps } from '../../shared/runtime/check-deps';
 import { getContainer, type Container } from '../../shared/runtime/container';
-import { eq } from 'drizzle-orm';
-import { sessionSubscription } from '../../shared/db/schema';
 
 /** Browsers cannot set headers on a WebSocket: they send the session cookie, or `?token=` with a session token. */
 function credentials(event: WebSocketEvent): Headers {
@@ -48,6 +44,7 @@ async function connect(c: Container, event: WebSocketEvent): Promise<WebSocketRe
     kind: 'user',
     userId: caller.userId,
     organizationId: org?.organizationId ?? null,
+    via: caller.via,
   });
   return { statusCode: 200 };
 }
@@ -123,13 +120,7 @@ export const handler = async (raw: unknown): Promise<WebSocketResult> => {
       case 'CONNECT':
         return await connect(c, event);
       case 'DISCONNECT': {
-        await forgetConnection(c.db, event.requestContext.connectionId);
-        const left = await c.db
-          .delete(sessionSubscription)
-          .where(eq(sessionSubscription.connectionId, event.requestContext.connectionId))
-          .returning({ sessionId: sessionSubscription.sessionId });
-        // A session nobody watches any more gets its idle check scheduled.
-        await viewersLeft(checkScheduleDeps(c), left.map((l) => l.sessionId));
+        await dropConnection(c, event.requestContext.connectionId);
         return { statusCode: 200 };
       }
       case 'MESSAGE':

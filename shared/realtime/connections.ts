@@ -1,22 +1,42 @@
 import { eq } from 'drizzle-orm';
 import type { ServerMessage } from '../contracts/ws';
 import type { Db } from '../db/client';
-import { wsConnection } from '../db/schema';
-import { GoneConnectionError, type SocketsPort } from '../ports';
-import type { Logger } from '../runtime/logger';
+import { sessionSubscription, wsConnection } from '../db/schema';
+import { viewersLeft } from '../domain/sessions/check-schedule';
+import { GoneConnectionError } from '../ports';
+import { checkScheduleDeps } from '../runtime/check-deps';
+import type { Container } from '../runtime/container';
 
 export async function recordConnection(
   db: Db,
-  row: { connectionId: string; kind: 'user' | 'sandbox'; userId: string | null; organizationId: string | null; sessionId?: string | null; sandboxId?: string | null },
+  row: {
+    connectionId: string;
+    kind: 'user' | 'sandbox';
+    userId: string | null;
+    organizationId: string | null;
+    /** For a user: how the connection authenticated (an API key is the CLI's). */
+    via?: 'session' | 'apiKey' | null;
+    sessionId?: string | null;
+    sandboxId?: string | null;
+  },
 ): Promise<void> {
   await db
     .insert(wsConnection)
-    .values({ ...row, sessionId: row.sessionId ?? null, sandboxId: row.sandboxId ?? null })
+    .values({ ...row, via: row.via ?? null, sessionId: row.sessionId ?? null, sandboxId: row.sandboxId ?? null })
     .onConflictDoUpdate({ target: wsConnection.connectionId, set: { userId: row.userId, organizationId: row.organizationId } });
 }
 
-export async function forgetConnection(db: Db, connectionId: string): Promise<void> {
-  await db.delete(wsConnection).where(eq(wsConnection.connectionId, connectionId));
+/**
+ * A connection that is gone — its $disconnect, or found gone while sending (API Gateway delivers $disconnect
+ * best-effort): its row and its subscriptions go, and a session nobody watches any more gets its idle check.
+ */
+export async function dropConnection(c: Container, connectionId: string): Promise<void> {
+  await c.db.delete(wsConnection).where(eq(wsConnection.connectionId, connectionId));
+  const left = await c.db
+    .delete(sessionSubscription)
+    .where(eq(sessionSubscription.connectionId, connectionId))
+    .returning({ sessionId: sessionSubscription.sessionId });
+  if (left.length) await viewersLeft(checkScheduleDeps(c), left.map((l) => l.sessionId));
 }
 
 export async function findConnection(db: Db, connectionId: string) {
@@ -25,13 +45,13 @@ export async function findConnection(db: Db, connectionId: string) {
 }
 
 /** Sends to one connection; a connection that is gone is forgotten instead of failing the caller. */
-export async function sendTo(deps: { db: Db; sockets: SocketsPort; logger: Logger }, connectionId: string, message: ServerMessage): Promise<boolean> {
+export async function sendTo(c: Container, connectionId: string, message: ServerMessage): Promise<boolean> {
   try {
-    await deps.sockets.postToConnection(connectionId, message);
+    await c.sockets.postToConnection(connectionId, message);
     return true;
   } catch (err) {
     if (err instanceof GoneConnectionError) {
-      await forgetConnection(deps.db, connectionId);
+      await dropConnection(c, connectionId);
       return false;
     }
     throw err;
@@ -39,15 +59,11 @@ export async function sendTo(deps: { db: Db; sockets: SocketsPort; logger: Logge
 }
 
 /** Pushes a message to every dashboard connected in an organisation. Returns how many received it. */
-export async function broadcastToOrganization(
-  deps: { db: Db; sockets: SocketsPort; logger: Logger },
-  organizationId: string,
-  message: ServerMessage,
-): Promise<number> {
-  const rows = await deps.db
+export async function broadcastToOrganization(c: Container, organizationId: string, message: ServerMessage): Promise<number> {
+  const rows = await c.db
     .select({ connectionId: wsConnection.connectionId })
     .from(wsConnection)
     .where(eq(wsConnection.organizationId, organizationId));
-  const sent = await Promise.all(rows.map((r) => sendTo(deps, r.connectionId, message)));
+  const sent = await Promise.all(rows.map((r) => sendTo(c, r.connectionId, message)));
   return sent.filter(Boolean).length;
 }

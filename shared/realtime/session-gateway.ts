@@ -5,8 +5,8 @@ import type { ServerMessage } from '../contracts/ws';
 import type { Db } from '../db/client';
 import { pendingPrompt, sandboxSession, sessionEvent, sessionSubscription, wsConnection } from '../db/schema';
 import type { OrgCaller } from '../domain/caller';
-import { DomainError } from '../domain/errors';
-import { resolveOrgCaller } from '../domain/orgs/organizations';
+import { DomainError, forbidden } from '../domain/errors';
+import { membershipOf } from '../domain/orgs/organizations';
 import { appendEvents, compactMessage, readEvents, type AppendItem, type PublishEvents } from '../domain/sessions/events';
 import { viewersLeft } from '../domain/sessions/check-schedule';
 import { markRunning, sendToDaemon } from '../domain/sessions/runtime';
@@ -16,7 +16,7 @@ import { recordEnvApplied } from '../domain/secrets/session-env';
 import { GoneConnectionError } from '../ports';
 import { checkScheduleDeps } from '../runtime/check-deps';
 import type { Container } from '../runtime/container';
-import { forgetConnection } from './connections';
+import { dropConnection } from './connections';
 
 type Connection = typeof wsConnection.$inferSelect;
 type Out = ViewerUpdate | ServerMessage | z.infer<typeof import('../contracts/session-events').DaemonCommand>;
@@ -31,13 +31,7 @@ async function post(c: Container, connectionId: string, message: Out): Promise<b
     return true;
   } catch (err) {
     if (err instanceof GoneConnectionError) {
-      // Gone without a $disconnect (API Gateway delivers it best-effort): the same as leaving, idle check included.
-      await forgetConnection(c.db, connectionId);
-      const left = await c.db
-        .delete(sessionSubscription)
-        .where(eq(sessionSubscription.connectionId, connectionId))
-        .returning({ sessionId: sessionSubscription.sessionId });
-      if (left.length) await viewersLeft(checkScheduleDeps(c), left.map((l) => l.sessionId));
+      await dropConnection(c, connectionId);
       return false;
     }
     throw err;
@@ -152,16 +146,18 @@ function agentBusyAfter(types: string[]): boolean | undefined {
 
 // ---- the viewers' side -------------------------------------------------------------------------------------------
 
-/** The connection's user in the connection's organisation, membership re-verified for every message. */
-async function viewerCaller(c: Container, conn: Connection): Promise<OrgCaller> {
-  const { user } = await import('../db/schema');
-  const [u] = await c.db.select().from(user).where(eq(user.id, conn.userId!));
-  if (!u) throw new DomainError('unauthenticated', 'unauthenticated', 'Sign in again');
-  return resolveOrgCaller(
-    c.db,
-    { userId: u.id, email: u.email, name: u.name, emailVerified: u.emailVerified, sessionId: null, activeOrganizationId: conn.organizationId, via: 'session', impersonatedBy: null },
-  );
+/**
+ * Who sends a viewer's message: the connection's user in the connection's organisation (both recorded at $connect),
+ * with the membership re-verified for every message (one query; a removed member is refused at once).
+ */
+async function viewerCaller(c: Container, conn: Connection): Promise<ViewerCaller> {
+  if (!conn.userId || !conn.organizationId) throw forbidden('no_active_organization', 'Choose or create an organisation first');
+  const membership = await membershipOf(c.db, conn.userId, conn.organizationId);
+  if (!membership) throw forbidden('not_a_member', 'You are not a member of this organisation');
+  return { userId: conn.userId, organizationId: conn.organizationId, via: conn.via === 'apiKey' ? 'apiKey' : 'session' };
 }
+
+type ViewerCaller = Pick<OrgCaller, 'userId' | 'organizationId' | 'via'>;
 
 export async function onViewerMessage(c: Container, conn: Connection, msg: ViewerMessage): Promise<void> {
   const caller = await viewerCaller(c, conn);

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { LocalSockets } from '../../infra/local/server';
-import { sandboxSession, wsConnection } from '../../shared/db/schema';
+import { sandboxSession, sessionEvent, wsConnection } from '../../shared/db/schema';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { eventually, signUpVerified, startRuntime, type TestRuntime } from '../support/runtime';
 import { makeGitRepo } from '../support/git';
@@ -144,6 +144,9 @@ describe('sessions from the proliferate CLI, against the embedded runtime and a 
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Still here.\n');
     expect(r.stderr).not.toContain('Starting the sandbox');
+    // Sent over the WebSocket with the API key: logged as the CLI's, with the id the CLI gave it.
+    const prompts = await rt.db.db.select({ payload: sessionEvent.payload }).from(sessionEvent).where(and(eq(sessionEvent.sessionId, sessionId!), eq(sessionEvent.type, 'user_message')));
+    expect(prompts.map((p) => p.payload).find((p) => p.content === 'Are you still there?')).toMatchObject({ source: 'cli', clientMessageId: expect.any(String) });
   }, 60_000);
 
   it('reconnects when the connection drops mid-stream and shows the reply exactly once, nothing missing', async () => {

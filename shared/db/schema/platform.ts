@@ -163,6 +163,8 @@ export const wsConnection = pgTable(
     kind: text('kind').notNull(),
     userId: text('user_id').references(() => user.id, { onDelete: 'cascade' }),
     organizationId: text('organization_id'),
+    /** For a user's connection: `session` (a browser) or `apiKey` (the CLI). */
+    via: text('via'),
     sessionId: text('session_id'),
     /** For daemon connections: the sandbox the token named (an old sandbox's daemon is told apart from the new one's). */
     sandboxId: text('sandbox_id'),

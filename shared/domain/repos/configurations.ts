@@ -335,7 +335,7 @@ export async function updateConfiguration(db: Db, clock: Clock, caller: OrgCalle
  */
 export async function setConfigurationRepos(deps: ConfigurationDeps, caller: OrgCaller, id: string, links: RepoLinkInput[]): Promise<ConfigurationView> {
   const now = deps.clock.now();
-  const current = await deps.db.transaction(async (tx) => {
+  await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .select()
       .from(configuration)
@@ -354,9 +354,7 @@ export async function setConfigurationRepos(deps: ConfigurationDeps, caller: Org
       .set({ status: 'building', error: null, snapshotId: null, snapshotVersionKey: null, updatedAt: now })
       .where(eq(configuration.id, id));
     await enqueueBuild(tx, row, now);
-    return row;
   });
-  void current;
   await deps.outboxWritten?.();
   return getConfiguration(deps.db, caller, id);
 }

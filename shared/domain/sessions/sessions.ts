@@ -209,7 +209,7 @@ export async function deleteSession(db: Db, caller: OrgCaller, sessionId: string
  */
 export async function sendPrompt(
   deps: { db: Db; publish: PublishEvents },
-  caller: OrgCaller,
+  caller: Pick<OrgCaller, 'userId' | 'organizationId'>,
   sessionId: string,
   content: string,
   source: 'web' | 'cli' | 'api' | 'slack' | 'automation',

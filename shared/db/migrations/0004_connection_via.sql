@@ -1,0 +1,1 @@
+ALTER TABLE "ws_connection" ADD COLUMN "via" text;
