@@ -38,6 +38,8 @@ export interface FunctionSpec {
   timeoutSeconds?: number;
   /** Only mounted by the embedded runtime (e.g. the dev mailbox); never deployed. */
   localOnly?: boolean;
+  /** Ships the sandbox daemon's bundle next to its handler: it creates sandboxes, which providers copy it into. */
+  carriesDaemon?: boolean;
 }
 
 export interface QueueSpec {
@@ -196,6 +198,7 @@ export const functions = {
     queue: 'sessions',
     // scheduler: each start, migration, pause and check moves or cancels the session's one-off check.
     access: ['db', 'sockets', 'queues', 'objects', 'sandboxes', 'scheduler'],
+    carriesDaemon: true,
     timeoutSeconds: 840,
     memoryMb: 1024,
   },
@@ -249,6 +252,7 @@ export const functions = {
     description: 'Tasks of the snapshot-build workflow: mark building, clone and snapshot in a throwaway sandbox, mark ready or failed',
     task: true,
     access: ['db', 'sandboxes'],
+    carriesDaemon: true,
     timeoutSeconds: 900,
     memoryMb: 1024,
   },

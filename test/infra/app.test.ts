@@ -139,7 +139,7 @@ describe('api stack', () => {
     const schedulers = statements.filter((s) => actionsOf(s.statement).some((a) => a.startsWith('scheduler:')));
     const passers = statements.filter((s) => actionsOf(s.statement).includes('iam:PassRole'));
     const expected = deployed.filter(([, s]) => s.access.includes('scheduler')).map(([n]) => pascal(n));
-    expect(expected.sort()).toEqual(['Realtime', 'SessionWorker']);
+    expect(expected.sort()).toEqual(['EventFanout', 'Realtime', 'SessionWorker']);
     expect(schedulers.map(owner).sort()).toEqual(expected);
     expect(passers.map(owner).sort()).toEqual(expected);
     for (const { statement } of schedulers) {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -8,7 +10,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { AccessResources } from '../../../infra/constructs/function-access';
 import { ManifestFunction } from '../../../infra/constructs/manifest-function';
-import type { FunctionSpec } from '../../../infra/manifest';
+import { REPO_ROOT } from '../../../infra/constructs/repo';
+import { functionSpecs, type FunctionSpec } from '../../../infra/manifest';
 import { actionsOf, fastApp, isWildcardAction, statementsOf, type Statement } from '../support/cdk';
 
 function setup() {
@@ -167,6 +170,16 @@ describe('ManifestFunction', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     const logs = policyOf(plain).find((s) => actionsOf(s).includes('logs:PutLogEvents'));
     expect(logs?.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(plain.logGroup.node.defaultChild as never), 'Arn'] });
+  });
+
+  it('ships the daemon bundle only with the functions that create sandboxes', () => {
+    const specs = functionSpecs();
+    const creates = specs
+      .filter(([, spec]) => /sandboxRuntimeDeps\(|sandboxes\.daemon\(/.test(readFileSync(path.join(REPO_ROOT, spec.entry), 'utf8')))
+      .map(([name]) => name);
+    expect(creates.sort()).toEqual(['sessionWorker', 'snapshotBuild']);
+    expect(specs.filter(([, spec]) => spec.carriesDaemon).map(([name]) => name).sort()).toEqual(creates);
+    for (const [, spec] of specs.filter(([, s]) => s.carriesDaemon)) expect(spec.access).toContain('sandboxes');
   });
 
   it('refuses local-only functions and database functions without a network', () => {
