@@ -58,15 +58,18 @@ export interface AwsContainerOptions {
  */
 export async function createAwsContainer(options: AwsContainerOptions = {}): Promise<Container> {
   const secrets = options.secrets ?? new SecretsManagerSecrets();
-  const env = await withProviderCredentials(options.env ?? process.env, secrets);
-  const config = loadConfig(env);
+  const baseEnv = options.env ?? process.env;
+  // The provider secret holds no database or auth setting: all three secrets are fetched at once on a cold start.
+  const early = loadConfig(baseEnv);
+  const [env, databaseUrl, authSecret] = await Promise.all([
+    withProviderCredentials(baseEnv, secrets),
+    resolveDatabaseUrl(early, baseEnv, secrets),
+    early.BETTER_AUTH_SECRET ?? (baseEnv.AUTH_SECRET_ARN ? secrets.getString(baseEnv.AUTH_SECRET_ARN) : undefined),
+  ]);
+  const config = env === baseEnv ? early : loadConfig(env);
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: env.AWS_LAMBDA_FUNCTION_NAME });
   const clock = options.clock ?? systemClock;
 
-  const [databaseUrl, authSecret] = await Promise.all([
-    resolveDatabaseUrl(config, env, secrets),
-    config.BETTER_AUTH_SECRET ?? (env.AUTH_SECRET_ARN ? secrets.getString(env.AUTH_SECRET_ARN) : undefined),
-  ]);
   const openDatabase = options.openDatabase ?? ((url: string) => createDb({ url, maxConnections: POOL_SIZE }));
   const dbHandle = await openDatabase(databaseUrl);
   const db = dbHandle.db;
@@ -232,7 +235,8 @@ export async function withProviderCredentials(env: NodeJS.ProcessEnv, secrets: S
   const merged: NodeJS.ProcessEnv = { ...env };
   for (const key of PROVIDER_SECRET_KEYS) {
     const value = values[key];
-    if (typeof value === 'string' && value !== '') merged[key] = value;
+    // A JSON number (e.g. "LLM_CONTEXT_TOKENS": 200000) is as good as its string.
+    if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))) merged[key] = String(value);
   }
   return merged;
 }

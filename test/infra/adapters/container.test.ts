@@ -134,9 +134,9 @@ describe('provider credentials from Secrets Manager', () => {
   it('lays the known keys of the secret over the environment (and nothing else)', async () => {
     const env = await withProviderCredentials(
       { PROVIDER_SECRET_ARN: PROVIDER_SECRET, LLM_MODEL: 'from-env', E2B_TEMPLATE: 'keep' },
-      secretsWith(JSON.stringify({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', LLM_API_KEY: '', PATH: '/evil', placeholder: 'x' })),
+      secretsWith(JSON.stringify({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', LLM_API_KEY: '', LLM_CONTEXT_TOKENS: 200000, PATH: '/evil', placeholder: 'x' })),
     );
-    expect(env).toMatchObject({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', E2B_TEMPLATE: 'keep' });
+    expect(env).toMatchObject({ SANDBOX_PROVIDER: 'e2b', E2B_API_KEY: 'e2b_key', LLM_MODEL: 'from-secret', E2B_TEMPLATE: 'keep', LLM_CONTEXT_TOKENS: '200000' });
     expect(env.PATH).toBeUndefined();
     expect(env.LLM_API_KEY).toBeUndefined();
     expect(env.placeholder).toBeUndefined();
