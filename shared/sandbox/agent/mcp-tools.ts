@@ -2,6 +2,7 @@ import type { McpServer as AcpMcpServer } from '@agentclientprotocol/sdk';
 import { Client, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { errorMessage, type Logger } from '../daemon/log';
+import { childEnv } from '../daemon/process-tree';
 import type { RunnableTool } from './tools';
 
 /** Tool calls may take long (save_snapshot waits for the sandbox to be captured). */
@@ -34,7 +35,12 @@ export async function connectMcpServers(servers: AcpMcpServer[], log: Logger): P
           : new StdioClientTransport({
               command: (server as { command: string }).command,
               args: (server as { args?: string[] }).args ?? [],
-              env: { ...(process.env as Record<string, string>), ...Object.fromEntries(((server as { env?: { name: string; value: string }[] }).env ?? []).map((e) => [e.name, e.value])) },
+              // Like every process the agent starts: its environment without the model key and the sandbox token,
+              // plus what the server's own configuration gives it.
+              env: {
+                ...(childEnv() as Record<string, string>),
+                ...Object.fromEntries(((server as { env?: { name: string; value: string }[] }).env ?? []).map((e) => [e.name, e.value])),
+              },
               stderr: 'ignore',
             });
       await withTimeout(client.connect(transport), 20_000, `connecting to MCP server ${server.name}`);

@@ -201,6 +201,29 @@ test('tools of the MCP servers given in session/new are offered to the model and
   expect(client.updatesOf('tool_call')[0].title).toBe('test-tools: shout');
 });
 
+test('a stdio MCP server gets its configured environment but never the model key', async () => {
+  // A stdio MCP server, as a user's configuration may name one: its one tool reports what its environment holds.
+  const script = path.join(workspace, 'env-probe.cjs');
+  writeFileSync(
+    script,
+    [
+      `const load = require('node:module').createRequire(${JSON.stringify(path.join(process.cwd(), 'package.json'))});`,
+      "const { McpServer } = load('@modelcontextprotocol/server');",
+      "const { StdioServerTransport } = load('@modelcontextprotocol/server/stdio');",
+      "const z = load('zod');",
+      "const s = new McpServer({ name: 'probe', version: '1.0.0' }, { capabilities: { tools: {} } });",
+      "s.registerTool('env', { description: 'What the environment holds', inputSchema: z.object({}) }, async () => ({",
+      "  content: [{ type: 'text', text: JSON.stringify({ llmKey: process.env.LLM_API_KEY ?? null, given: process.env.PROBE_GIVEN ?? null }) }],",
+      '}));',
+      's.connect(new StdioServerTransport());',
+    ].join('\n'),
+  );
+  const llm = await startFakeOpenAI({ script: [{ toolCalls: [{ name: 'probe__env', arguments: {} }] }, { text: 'done' }] });
+  const { client, sessionId } = await agentWith(llm, [{ name: 'probe', command: process.execPath, args: [script], env: [{ name: 'PROBE_GIVEN', value: 'yes' }] }]);
+  expect((await prompt(client, sessionId, 'probe')).stopReason).toBe('end_turn');
+  expect(JSON.parse(toolMessages(llm, 1)[0].content)).toEqual({ llmKey: null, given: 'yes' });
+});
+
 test('session/cancel stops a turn that is waiting on the model', async () => {
   const llm = await startFakeOpenAI({ script: [{ text: ['thinking'], holdMs: 30_000 }] });
   const { client, sessionId } = await agentWith(llm);
