@@ -66,6 +66,14 @@ describe('the session sweeper', () => {
     );
   });
 
+  it('looks at every live session, a page at a time, watched ones told apart on each page', async () => {
+    const idle = [];
+    for (let i = 0; i < 5; i++) idle.push(await liveSession({ lastActivityAt: new Date(Date.now() - minutes(45)) }));
+    await h.db.insert(sessionSubscription).values({ connectionId: 'conn-3', sessionId: idle[3] });
+    const commands = await sweepSessions({ db: h.db, clock: { now: () => new Date() } }, undefined, 2);
+    expect(commands.map((c) => c.sessionId).sort()).toEqual(idle.filter((_, i) => i !== 3).sort());
+  });
+
   it('fails sessions stuck starting', async () => {
     const id = await liveSession({ status: 'starting', updatedAt: new Date(Date.now() - minutes(20)) });
     await sweepSessions({ db: h.db, clock: { now: () => new Date() } });

@@ -159,15 +159,18 @@ export async function resolveSecrets(
     const current = best.get(r.key);
     if (!current || rank(r) < rank(current) || (rank(r) === rank(current) && (r.workspacePath ?? '') < (current.workspacePath ?? ''))) best.set(r.key, r);
   }
-  const values: Record<string, string> = {};
-  for (const [key, row] of best) {
-    try {
-      values[key] = await openSecret(deps.keys, row);
-    } catch (err) {
-      deps.logger.warn({ key, secretId: row.id, scope: scopeOf(row), error: (err as Error).name }, 'a secret did not decrypt; the session gets no value for it');
-    }
-  }
-  return values;
+  // Opened together (each is a KMS call on AWS): a session start waits for the slowest key, not for their sum.
+  const opened = await Promise.all(
+    [...best].map(async ([key, row]) => {
+      try {
+        return [key, await openSecret(deps.keys, row)] as const;
+      } catch (err) {
+        deps.logger.warn({ key, secretId: row.id, scope: scopeOf(row), error: (err as Error).name }, 'a secret did not decrypt; the session gets no value for it');
+        return null;
+      }
+    }),
+  );
+  return Object.fromEntries(opened.filter((e) => e !== null));
 }
 
 // ---- writing ----------------------------------------------------------------------------------------------------
