@@ -3,7 +3,8 @@ import type { SnapshotBuildInput } from '../../contracts/repos';
 import type { Db } from '../../db/client';
 import { sandboxBaseSnapshot } from '../../db/schema';
 import type { Clock } from '../../ports';
-import type { SandboxProviderKind } from '../../sandbox/provider';
+import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
+import type { Logger } from '../../runtime/logger';
 import { enqueue } from '../outbox/outbox';
 import { SNAPSHOT_BUILD_WORKFLOW } from './configurations';
 
@@ -46,6 +47,25 @@ export async function ensureBaseSnapshot(deps: { db: Db; clock: Clock }, provide
     await enqueue(tx, 'workflow.start', { stateMachine: SNAPSHOT_BUILD_WORKFLOW, name: executionName, input: { ...input } });
     return { requested: true, executionName };
   });
+}
+
+/**
+ * The base layer a new sandbox of this provider starts from, when one is ready for this daemon; when none is, one is
+ * asked for (for the sandboxes after this one) and null is returned. A provider without base layers gets null.
+ * Asking never fails the caller: the sandbox starts from the provider's template then.
+ */
+export async function baseSnapshotFor(
+  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'> },
+  provider: Pick<SandboxProvider, 'kind' | 'capabilities'>,
+  versionKey: string,
+): Promise<string | null> {
+  if (!provider.capabilities.baseSnapshot) return null;
+  const ready = await readyBaseSnapshot(deps.db, provider.kind, versionKey);
+  if (ready) return ready;
+  await ensureBaseSnapshot(deps, provider.kind, versionKey).catch((err: unknown) => {
+    deps.logger.warn({ provider: provider.kind, err: err instanceof Error ? err.message : String(err) }, 'base snapshot build could not be requested');
+  });
+  return null;
 }
 
 /** Ends a base build; only the build that owns the row may (a late task of a replaced build changes nothing). */

@@ -7,7 +7,7 @@ import { configuration, configurationRepo, repo } from '../../db/schema';
 import type { Clock } from '../../ports';
 import { SandboxProviderError, type DaemonEnvironment, type SandboxProvider, type SandboxProviderKind } from '../../sandbox/provider';
 import { BASE_SETUP_NO_NODE, baseSetupScript } from '../../sandbox/providers/daemon-launch';
-import { ensureBaseSnapshot, finishBaseSnapshot, readyBaseSnapshot } from './base-snapshots';
+import { baseSnapshotFor, finishBaseSnapshot } from './base-snapshots';
 import type { DomainLogger } from './configurations';
 
 /** Thrown for what may pass on its own (provider unavailable or timing out, a network hiccup while cloning): retried. */
@@ -230,12 +230,8 @@ async function runConfigurationTask(deps: SnapshotBuildDeps, task: Extract<Snaps
     case 'build': {
       const plan = await loadBuildPlan(deps.db, task);
       const provider = deps.provider(plan.provider);
-      if (provider.capabilities.baseSnapshot) {
-        // Start from the provider's base layer when it is ready; otherwise from its template, and have one built.
-        const { version } = await deps.daemon();
-        plan.baseSnapshotId = await readyBaseSnapshot(deps.db, plan.provider, version);
-        if (!plan.baseSnapshotId) await ensureBaseSnapshot(deps, plan.provider, version);
-      }
+      // Start from the provider's base layer when it is ready; otherwise from its template, and have one built.
+      plan.baseSnapshotId = await baseSnapshotFor(deps, provider, (await deps.daemon()).version);
       const result = await buildSnapshot({ provider, daemon: deps.daemon, endpoints: deps.endpoints, logger: deps.logger }, plan);
       deps.logger.info({ configurationId: task.configurationId, snapshotId: result.snapshotId }, 'configuration snapshot built');
       return result;

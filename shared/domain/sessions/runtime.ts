@@ -6,7 +6,7 @@ import { configuration, sandboxSession, wsConnection } from '../../db/schema';
 import type { Clock, SocketsPort } from '../../ports';
 import type { Logger } from '../../runtime/logger';
 import type { SandboxProvider, SandboxProviderKind } from '../../sandbox/provider';
-import { ensureBaseSnapshot, readyBaseSnapshot } from '../repos/base-snapshots';
+import { baseSnapshotFor } from '../repos/base-snapshots';
 import { armSessionCheck, cancelSessionCheck, hasViewers, type CheckScheduleDeps } from './check-schedule';
 import type { PublishEvents } from './events';
 import type { PauseReason } from './lifecycle';
@@ -95,14 +95,7 @@ async function resolveSnapshot(deps: SandboxRuntimeDeps, session: SessionRow, pr
       .where(eq(configuration.id, session.configurationId));
     if (cfg?.snapshotId && ['default', 'ready'].includes(cfg.status) && (cfg.key === null || cfg.key === daemonVersion)) return cfg.snapshotId;
   }
-  if (!provider.capabilities.baseSnapshot) return null;
-  const base = await readyBaseSnapshot(deps.db, provider.kind, daemonVersion);
-  if (!base) {
-    await ensureBaseSnapshot(deps, provider.kind, daemonVersion).catch((err: unknown) => {
-      deps.logger.warn({ provider: provider.kind, err: err instanceof Error ? err.message : String(err) }, 'base snapshot build could not be requested');
-    });
-  }
-  return base;
+  return baseSnapshotFor(deps, provider, daemonVersion);
 }
 
 /**
