@@ -97,7 +97,13 @@ export async function onDaemonMessage(c: Container, conn: Connection, msg: Daemo
       const logged = await publishEvents(c, sessionId, items);
       await post(c, conn.connectionId, { type: 'ack', dseq: Math.max(...msg.events.map((e) => e.dseq)) });
       const busy = agentBusyAfter(logged.map((l) => l.event.type));
-      if (busy !== undefined) await c.db.update(sandboxSession).set({ agentBusy: busy, lastSeenAliveAt: now }).where(eq(sandboxSession.id, sessionId));
+      // Only the session's current sandbox says whether its agent is busy (an old one's late events must not).
+      if (busy !== undefined) {
+        await c.db
+          .update(sandboxSession)
+          .set({ agentBusy: busy, lastSeenAliveAt: now })
+          .where(and(eq(sandboxSession.id, sessionId), eq(sandboxSession.sandboxId, sandboxId)));
+      }
       for (const l of logged) if (l.event.type === 'message_complete') await compactMessage(c.db, sessionId, l.event.messageId);
       return;
     }
