@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as z from 'zod';
 import { childEnv, signalGroup } from '../../daemon/process-tree';
 import { resolveInside } from '../../daemon/workspace-path';
-import { clip, defineTool } from './types';
+import { ClippedText, defineTool } from './types';
 
 const DEFAULT_TIMEOUT_S = 120;
 const MAX_TIMEOUT_S = 1800;
@@ -23,7 +23,7 @@ export const runCommand = defineTool({
     const cwd = resolveInside(ctx.cwd, a.cwd ?? '.');
     const timeoutS = a.timeout_seconds ?? DEFAULT_TIMEOUT_S;
     const result = await execute(a.command, cwd, timeoutS * 1000, ctx.signal, ctx.onOutput);
-    const output = clip(result.output) || '(no output)';
+    const output = result.output || '(no output)';
     if (result.timedOut) {
       return { ok: false, output: `The command timed out after ${timeoutS}s; its process group was killed. Run long tasks in the background or raise timeout_seconds.\n${output}` };
     }
@@ -42,7 +42,7 @@ interface ExecResult {
 
 function execute(command: string, cwd: string, timeoutMs: number, signal: AbortSignal, onOutput: (d: string) => void): Promise<ExecResult> {
   return new Promise((resolve) => {
-    let output = '';
+    const output = new ClippedText();
     let timedOut = false;
     let cancelled = false;
     let exit: { code: number | null; signal: string | null } | null = null;
@@ -63,7 +63,7 @@ function execute(command: string, cwd: string, timeoutMs: number, signal: AbortS
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const onData = (d: string) => {
-      output += d;
+      output.push(d);
       onOutput(d);
     };
     child.stdout.setEncoding('utf8').on('data', onData);
@@ -76,10 +76,10 @@ function execute(command: string, cwd: string, timeoutMs: number, signal: AbortS
       child.stdout.destroy();
       child.stderr.destroy();
       if (timedOut || cancelled) signalGroup(child.pid, 'SIGKILL');
-      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, output, timedOut, cancelled });
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, output: output.text(), timedOut, cancelled });
     };
     child.on('error', (err) => {
-      output += `\n${err.message}`;
+      output.push(`\n${err.message}`);
       finish();
     });
     child.on('exit', (code, sig) => {
