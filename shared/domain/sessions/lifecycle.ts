@@ -25,9 +25,6 @@ export function assertTransition(from: SessionStatus, to: SessionStatus): void {
   }
 }
 
-/** Statuses in which a session has (or is getting) a live sandbox. */
-export const ACTIVE_STATUSES: SessionStatus[] = ['starting', 'running', 'migrating'];
-
 export type PauseReason =
   | 'manual'
   | 'inactivity'

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { SessionStatus } from '../../contracts/session-events';
 import type { Db } from '../../db/client';
 import { configuration, pendingPrompt, sandboxSession, sessionEvent, user } from '../../db/schema';
@@ -244,22 +244,4 @@ export async function sendPrompt(
     await enqueue(db, 'session.command', { sessionId, organizationId: caller.organizationId, command: 'start' }, caller.organizationId);
   }
   return { messageId, needsStart, duplicate: false };
-}
-
-/** Sessions that look idle or orphaned, for the sweeper. */
-export async function sweepCandidates(db: Db, now: Date, staleAfterMs: number) {
-  return db
-    .select()
-    .from(sandboxSession)
-    .where(
-      and(
-        or(eq(sandboxSession.status, 'running'), eq(sandboxSession.status, 'starting')),
-        or(
-          lt(sandboxSession.lastSeenAliveAt, new Date(now.getTime() - staleAfterMs)),
-          sql`${sandboxSession.lastActivityAt} < ${now.toISOString()}::timestamptz - make_interval(mins => ${sandboxSession.idleTimeoutMinutes})`,
-          lt(sandboxSession.sandboxExpiresAt, new Date(now.getTime() + 5 * 60_000)),
-        ),
-      ),
-    )
-    .limit(100);
 }

@@ -5,6 +5,7 @@ import { runGit } from './git-runner';
 import { redactUrl, type Logger } from './log';
 import type { StateStore } from './state-store';
 import { resolveInside } from './workspace-path';
+import { shouldPullOnResume } from '../git-freshness';
 
 type Repo = SandboxBootstrap['repos'][number];
 
@@ -25,8 +26,14 @@ export async function prepareRepos(options: { workspace: string; repos: Repo[]; 
   const now = options.now ?? (() => new Date());
   mkdirSync(workspace, { recursive: true });
   const meta = store.loadMetadata();
-  const last = meta.lastGitFetchAt ? Date.parse(meta.lastGitFetchAt) : NaN;
-  const due = options.cadenceSeconds <= 0 || Number.isNaN(last) || now().getTime() - last > options.cadenceSeconds * 1000;
+  // Checkouts that exist came from a snapshot (or a restarted daemon): the cadence rule says whether they are pulled.
+  const due = shouldPullOnResume({
+    hasSnapshot: true,
+    repoCount: repos.length,
+    cadenceSeconds: options.cadenceSeconds,
+    lastFetchAt: meta.lastGitFetchAt ? Date.parse(meta.lastGitFetchAt) : null,
+    now: now(),
+  });
 
   const outcomes: RepoOutcome[] = [];
   for (const repo of repos) {
